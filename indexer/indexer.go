@@ -1,0 +1,356 @@
+package indexer
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/loupe-dev/loupe"
+	"github.com/loupe-dev/loupe/layer"
+)
+
+// Options configure an Indexer.
+type Options struct {
+	// Scanners run on every layer, in this order.
+	Scanners []Scanner
+	// Store keeps findings and reports. Required.
+	Store Store
+	// Client fetches layers; nil means http.DefaultClient.
+	Client *http.Client
+	// LayerScanConcurrency bounds the layers read at once for one
+	// manifest; 0 means DefaultLayerScanConcurrency.
+	LayerScanConcurrency int
+	// Limits bound each pass over a layer.
+	Limits layer.Limits
+}
+
+// DefaultLayerScanConcurrency is Clair's default.
+const DefaultLayerScanConcurrency = 10
+
+// whiteoutID names the indexer's own record of a layer's deletions.
+var whiteoutID = ScannerID{Name: "whiteout", Version: "1", Kind: "file"}
+
+// Indexer indexes manifests.
+type Indexer struct {
+	opts     Options
+	fetch    fetcher
+	ids      []ScannerID // scanners then whiteoutID
+	patterns *layer.Patterns
+	state    string
+
+	manifests singleflight.Group
+	layers    singleflight.Group
+}
+
+// New returns an Indexer.
+func New(opts Options) (*Indexer, error) {
+	if opts.Store == nil {
+		return nil, errors.New("indexer: no store")
+	}
+	if opts.Client == nil {
+		opts.Client = http.DefaultClient
+	}
+	if opts.LayerScanConcurrency <= 0 {
+		opts.LayerScanConcurrency = DefaultLayerScanConcurrency
+	}
+	ix := &Indexer{opts: opts, fetch: fetcher{client: opts.Client}, patterns: layer.NewPatterns()}
+	seen := map[ScannerID]bool{}
+	for _, s := range opts.Scanners {
+		id := IDOf(s)
+		if seen[id] {
+			return nil, fmt.Errorf("indexer: scanner %v listed twice", id)
+		}
+		seen[id] = true
+		ix.ids = append(ix.ids, id)
+		for _, p := range s.Patterns() {
+			ix.patterns.Add(p)
+		}
+	}
+	ix.ids = append(ix.ids, whiteoutID)
+	ix.state = computeState(ix.ids)
+	return ix, nil
+}
+
+// computeState is the opaque indexer state: it changes whenever a scanner
+// is added, removed or changes version, which tells clients to index
+// again.
+func computeState(ids []ScannerID) string {
+	lines := make([]string, 0, len(ids))
+	for _, id := range ids {
+		lines = append(lines, id.Name+"\x00"+id.Version+"\x00"+id.Kind)
+	}
+	slices.Sort(lines)
+	h := md5.New()
+	h.Write([]byte("loupe indexer state 1\n"))
+	for _, l := range lines {
+		h.Write([]byte(l + "\n"))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// State returns the indexer state.
+func (ix *Indexer) State() string { return ix.state }
+
+// ErrNotFound is returned for a manifest with no report.
+var ErrNotFound = errors.New("index report not found")
+
+// Report returns a manifest's stored report.
+func (ix *Indexer) Report(ctx context.Context, manifest loupe.Digest) (*loupe.IndexReport, error) {
+	b, _, ok, err := ix.opts.Store.Report(ctx, manifest)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("indexer: loading report: %w", err)
+	case !ok:
+		return nil, ErrNotFound
+	}
+	r, err := decodeReport(b)
+	if err != nil {
+		return nil, fmt.Errorf("indexer: decoding stored report of %s: %w", manifest, err)
+	}
+	return r, nil
+}
+
+// Delete deletes manifests' reports and returns those that existed.
+func (ix *Indexer) Delete(ctx context.Context, manifests ...loupe.Digest) ([]loupe.Digest, error) {
+	return ix.opts.Store.DeleteManifests(ctx, manifests)
+}
+
+// Index indexes a manifest and returns its report. When indexing fails
+// the report (state IndexError) is stored and returned with the error.
+func (ix *Indexer) Index(ctx context.Context, m *loupe.Manifest) (*loupe.IndexReport, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	if r, ok := ix.finished(ctx, m.Hash); ok {
+		return r, nil
+	}
+	// Concurrent requests for one manifest share one run; the run is not
+	// cancelled when only one of its requesters goes away.
+	ch := ix.manifests.DoChan(m.Hash.String(), func() (any, error) {
+		return ix.index(context.WithoutCancel(ctx), m)
+	})
+	select {
+	case res := <-ch:
+		r, _ := res.Val.(*loupe.IndexReport)
+		return r, res.Err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// finished returns the stored report when it is finished under the
+// current state.
+func (ix *Indexer) finished(ctx context.Context, manifest loupe.Digest) (*loupe.IndexReport, bool) {
+	b, state, ok, err := ix.opts.Store.Report(ctx, manifest)
+	if err != nil || !ok || state != ix.state {
+		return nil, false
+	}
+	r, err := decodeReport(b)
+	if err != nil || r.State != loupe.StateIndexFinished {
+		return nil, false
+	}
+	return r, true
+}
+
+func (ix *Indexer) index(ctx context.Context, m *loupe.Manifest) (*loupe.IndexReport, error) {
+	start := time.Now()
+	log := slog.With("manifest", m.Hash.String())
+	log.DebugContext(ctx, "index start")
+	results, err := ix.layerResults(ctx, m)
+	var report *loupe.IndexReport
+	if err != nil {
+		report = &loupe.IndexReport{Hash: m.Hash, State: loupe.StateIndexError, Err: err.Error()}
+	} else {
+		report = coalesce(results)
+		report.Hash = m.Hash
+		report.State = loupe.StateIndexFinished
+		report.Success = true
+	}
+	b, encErr := encodeReport(report)
+	if encErr == nil {
+		encErr = ix.opts.Store.PutReport(ctx, m, ix.state, report.Success, b)
+	}
+	if encErr != nil {
+		encErr = fmt.Errorf("indexer: storing report: %w", encErr)
+		if err == nil {
+			return nil, encErr
+		}
+		log.ErrorContext(ctx, "storing failed index report", "reason", encErr)
+	}
+	if err != nil {
+		log.InfoContext(ctx, "index failed", "reason", err, "duration", time.Since(start))
+		return report, err
+	}
+	log.InfoContext(ctx, "index done", "packages", len(report.Packages), "layers", len(m.Layers), "duration", time.Since(start))
+	return report, nil
+}
+
+// layerResults returns the findings of every layer of m, reading the
+// layers that lack some.
+func (ix *Indexer) layerResults(ctx context.Context, m *loupe.Manifest) ([]*layerResult, error) {
+	digests := make([]loupe.Digest, 0, len(m.Layers))
+	byDigest := make(map[loupe.Digest]*loupe.Layer, len(m.Layers))
+	for _, l := range m.Layers {
+		if _, dup := byDigest[l.Hash]; !dup {
+			byDigest[l.Hash] = l
+			digests = append(digests, l.Hash)
+		}
+	}
+	stored, err := ix.opts.Store.Findings(ctx, digests, ix.ids)
+	if err != nil {
+		return nil, fmt.Errorf("loading layer findings: %w", err)
+	}
+	results := make(map[loupe.Digest]*layerResult, len(digests))
+	var todo []loupe.Digest
+	for _, d := range digests {
+		r, complete, err := ix.decodeStored(d, stored[d])
+		if err != nil {
+			return nil, err
+		}
+		if complete {
+			results[d] = r
+			continue
+		}
+		todo = append(todo, d)
+	}
+	if len(todo) > 0 {
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(ix.opts.LayerScanConcurrency)
+		scanned := make([]*layerResult, len(todo))
+		for i, d := range todo {
+			g.Go(func() error {
+				r, err := ix.scanLayer(gctx, byDigest[d])
+				scanned[i] = r
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		for i, d := range todo {
+			results[d] = scanned[i]
+		}
+	}
+	out := make([]*layerResult, len(m.Layers))
+	for i, l := range m.Layers {
+		out[i] = results[l.Hash]
+	}
+	return out, nil
+}
+
+// decodeStored turns stored findings into a layerResult; complete is
+// false unless every scanner has findings stored.
+func (ix *Indexer) decodeStored(d loupe.Digest, stored map[ScannerID][]byte) (*layerResult, bool, error) {
+	if len(stored) != len(ix.ids) {
+		return nil, false, nil
+	}
+	r := &layerResult{digest: d}
+	for _, id := range ix.ids {
+		b, ok := stored[id]
+		if !ok {
+			return nil, false, nil
+		}
+		if id == whiteoutID {
+			lf, err := decodeLayerFiles(b)
+			if err != nil {
+				return nil, false, nil // re-scan rather than fail
+			}
+			r.files = lf
+			continue
+		}
+		f, err := decodeFindings(b)
+		if err != nil {
+			return nil, false, nil
+		}
+		r.findings = append(r.findings, f)
+	}
+	return r, true, nil
+}
+
+// scanLayer reads one layer and stores its findings. Concurrent calls for
+// one layer share one read.
+func (ix *Indexer) scanLayer(ctx context.Context, l *loupe.Layer) (*layerResult, error) {
+	ch := ix.layers.DoChan(l.Hash.String(), func() (any, error) {
+		return ix.readLayer(context.WithoutCancel(ctx), l)
+	})
+	select {
+	case res := <-ch:
+		r, _ := res.Val.(*layerResult)
+		return r, res.Err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (ix *Indexer) readLayer(ctx context.Context, l *loupe.Layer) (*layerResult, error) {
+	start := time.Now()
+	log := slog.With("layer", l.Hash.String())
+	body, ctype, err := ix.fetch.open(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	hr := newHashingReader(body, l.Hash.Hash())
+	contents, err := layer.Read(ctx, hr, ix.patterns, ix.opts.Limits)
+	body.Close()
+	hr.Close()
+	if err != nil {
+		return nil, fmt.Errorf("layer %s: %w", l.Hash, err)
+	}
+	if sum, _ := hr.sum(); !l.Hash.Matches(sum) {
+		return nil, fmt.Errorf("layer %s: %w", l.Hash, ErrDigestMismatch)
+	}
+	if err := checkContentType(ctype, contents.Compression); err != nil {
+		return nil, fmt.Errorf("layer %s: %w", l.Hash, err)
+	}
+	for _, s := range contents.Skipped {
+		log.WarnContext(ctx, "layer file not read", "path", s.Name, "size", s.Size, "reason", s.Reason)
+	}
+
+	r := &layerResult{digest: l.Hash, files: &layerFiles{whiteouts: contents.Whiteouts, opaque: contents.Opaque}}
+	enc := make(map[ScannerID][]byte, len(ix.ids))
+	fsys := contents.FS()
+	for _, s := range ix.opts.Scanners {
+		f, err := s.Scan(ctx, fsys)
+		if err != nil {
+			return nil, fmt.Errorf("layer %s: scanner %s: %w", l.Hash, s.Name(), err)
+		}
+		if f == nil {
+			f = &Findings{}
+		}
+		b, err := encodeFindings(f)
+		if err != nil {
+			return nil, fmt.Errorf("layer %s: encoding findings: %w", l.Hash, err)
+		}
+		enc[IDOf(s)] = b
+		r.findings = append(r.findings, f)
+	}
+	b, err := encodeLayerFiles(r.files)
+	if err != nil {
+		return nil, fmt.Errorf("layer %s: encoding findings: %w", l.Hash, err)
+	}
+	enc[whiteoutID] = b
+	if err := ix.opts.Store.PutFindings(ctx, l.Hash, enc); err != nil {
+		return nil, fmt.Errorf("layer %s: storing findings: %w", l.Hash, err)
+	}
+	log.DebugContext(ctx, "layer scanned",
+		"compression", contents.Compression.String(), "entries", contents.Entries,
+		"bytes", contents.Size, "kept", len(contents.Names()), "duration", time.Since(start))
+	return r, nil
+}
+
+// IsBadLayer reports whether err is about a layer's own content (not an
+// archive, a media type that disagrees with it) rather than a failure to
+// fetch or store it. A digest mismatch is not: the registry may serve the
+// right bytes on a retry.
+func IsBadLayer(err error) bool {
+	return errors.Is(err, layer.ErrFormat)
+}

@@ -1,0 +1,25 @@
+package indexer
+
+import (
+	"context"
+
+	"github.com/loupe-dev/loupe"
+)
+
+// Store is what the indexer keeps. Findings and reports are opaque bytes
+// to the store; the indexer encodes them.
+type Store interface {
+	// Findings returns the stored findings of the given scanners for
+	// each layer that has any.
+	Findings(ctx context.Context, layers []loupe.Digest, scanners []ScannerID) (map[loupe.Digest]map[ScannerID][]byte, error)
+	// PutFindings stores findings of one layer, keyed by scanner.
+	PutFindings(ctx context.Context, layer loupe.Digest, findings map[ScannerID][]byte) error
+	// Report returns a manifest's stored report and the indexer state it
+	// was built under; ok is false if there is none.
+	Report(ctx context.Context, manifest loupe.Digest) (report []byte, state string, ok bool, err error)
+	// PutReport stores a manifest's report and its layers.
+	PutReport(ctx context.Context, m *loupe.Manifest, state string, finished bool, report []byte) error
+	// DeleteManifests deletes manifests and the findings of layers no
+	// other manifest has, and returns the manifests that existed.
+	DeleteManifests(ctx context.Context, manifests []loupe.Digest) ([]loupe.Digest, error)
+}
