@@ -1,0 +1,35 @@
+// Package all is the one list of every ecosystem Loupe supports: its
+// scanners, matchers and updater sets. Adding an ecosystem means adding it
+// here; nothing registers itself.
+package all
+
+import (
+	"github.com/loupe-dev/loupe/ecosystem/debian"
+	"github.com/loupe-dev/loupe/ecosystem/ubuntu"
+	"github.com/loupe-dev/loupe/indexer"
+	"github.com/loupe-dev/loupe/matcher"
+	"github.com/loupe-dev/loupe/updater"
+)
+
+// Scanners returns every layer scanner, in the order they run.
+func Scanners() []indexer.Scanner {
+	return []indexer.Scanner{
+		debian.PackageScanner{},
+		debian.DistributionScanner{},
+		ubuntu.DistributionScanner{},
+	}
+}
+
+// Matchers returns every matcher's rules.
+func Matchers() []matcher.Rules {
+	return []matcher.Rules{
+		debian.Matcher{},
+	}
+}
+
+// UpdaterSets returns every updater set, unconfigured.
+func UpdaterSets() []updater.Set {
+	return []updater.Set{
+		debian.UpdaterSet(),
+	}
+}

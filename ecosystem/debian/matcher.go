@@ -1,0 +1,96 @@
+package debian
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/loupe-dev/loupe"
+	"github.com/loupe-dev/loupe/matcher"
+	"github.com/loupe-dev/loupe/version"
+)
+
+// Matcher holds Debian's matching rules: tracker data speaks in source
+// packages, keyed by release codename; an installed package is affected
+// when its source package's version sorts before the fixed version, or
+// when there is no fix.
+//
+// Unlike Clair, the comparison uses the source version when the match was
+// made by source name: a binary's own version can carry an epoch or a
+// binNMU suffix ("1:2.38.1-5+b1" from source "2.38.1-5") that the tracker's
+// versions, which are source versions, do not.
+type Matcher struct{}
+
+var _ matcher.Rules = Matcher{}
+
+// Name implements matcher.Rules.
+func (Matcher) Name() string { return "debian-matcher" }
+
+func isDebian(d *loupe.Distribution) bool {
+	return d != nil && (d.DID == "debian" || d.Name == "Debian GNU/Linux")
+}
+
+// VulnerabilityKey implements matcher.Rules.
+func (Matcher) VulnerabilityKey(v *loupe.Vulnerability) (matcher.Key, bool) {
+	if !isDebian(v.Dist) || v.Package == nil || v.Package.Name == "" {
+		return matcher.Key{}, false
+	}
+	ns := namespace(v.Dist)
+	if ns == "" {
+		return matcher.Key{}, false
+	}
+	return matcher.Key{Namespace: ns, Name: v.Package.Name, Source: v.Package.Kind == loupe.SourcePackage}, true
+}
+
+// RecordKeys implements matcher.Rules.
+func (Matcher) RecordKeys(dst []matcher.Key, r *loupe.IndexRecord) []matcher.Key {
+	if !isDebian(r.Distribution) || r.Package == nil {
+		return dst
+	}
+	ns := namespace(r.Distribution)
+	if ns == "" {
+		return dst
+	}
+	dst = append(dst, matcher.Key{Namespace: ns, Name: r.Package.Name})
+	if src := r.Package.Source; src != nil && src.Name != "" {
+		dst = append(dst, matcher.Key{Namespace: ns, Name: src.Name, Source: true})
+	}
+	return dst
+}
+
+var errNotAffected = errors.New("fixed in version 0: not affected")
+
+// Prepare implements matcher.Rules.
+func (Matcher) Prepare(v *loupe.Vulnerability) (matcher.Constraint, error) {
+	fixed := strings.TrimSpace(v.FixedInVersion)
+	switch fixed {
+	case "":
+		return unfixed{}, nil
+	case "0":
+		return nil, errNotAffected
+	}
+	f, err := version.ParseDpkg(fixed)
+	if err != nil {
+		return nil, err
+	}
+	return fixedIn{f}, nil
+}
+
+// unfixed affects every version.
+type unfixed struct{}
+
+func (unfixed) Affects(*loupe.IndexRecord, bool) bool { return true }
+
+// fixedIn affects versions before the fix.
+type fixedIn struct{ fixed version.Dpkg }
+
+func (c fixedIn) Affects(r *loupe.IndexRecord, bySource bool) bool {
+	installed := r.Package.Version
+	if bySource && r.Package.Source != nil && r.Package.Source.Version != "" {
+		installed = r.Package.Source.Version
+	}
+	v, err := version.ParseDpkg(installed)
+	if err != nil {
+		return false
+	}
+	return v.Compare(c.fixed) < 0
+}
