@@ -1,0 +1,30 @@
+-- Findings of one scanner (name, version, kind) in one layer, encoded by
+-- the indexer. A layer is scanned once and its findings shared by every
+-- manifest that has it.
+CREATE TABLE layer_findings (
+	layer    TEXT NOT NULL,
+	scanner  TEXT NOT NULL,
+	version  TEXT NOT NULL,
+	kind     TEXT NOT NULL,
+	findings BLOB NOT NULL,
+	created  TEXT NOT NULL,
+	PRIMARY KEY (layer, scanner, version, kind)
+) WITHOUT ROWID;
+
+-- A manifest's report and the indexer state it was built under.
+CREATE TABLE manifest (
+	hash     TEXT PRIMARY KEY,
+	state    TEXT NOT NULL,
+	finished INTEGER NOT NULL,
+	report   BLOB NOT NULL,
+	updated  TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE manifest_layer (
+	manifest TEXT NOT NULL REFERENCES manifest (hash) ON DELETE CASCADE,
+	i        INTEGER NOT NULL,
+	layer    TEXT NOT NULL,
+	PRIMARY KEY (manifest, i)
+) WITHOUT ROWID;
+
+CREATE INDEX manifest_layer_layer ON manifest_layer (layer);
