@@ -1,0 +1,109 @@
+// Command loupe is Loupe's server: the indexer, matcher and notifier
+// services, in one process (-mode combo) or one per process.
+//
+// It takes Clair's flags and environment: -conf (or LOUPE_CONF, or
+// CLAIR_CONF) names the config file, -mode (or LOUPE_MODE, or CLAIR_MODE)
+// the mode. With no config file at all, combo mode runs on the defaults:
+// the embedded database under data_dir and the API on :6060.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/loupe-dev/loupe/config"
+	"github.com/loupe-dev/loupe/server"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+// run returns the process exit code: 2 for a usage or config-load error,
+// 1 for an invalid config or a fatal runtime error, 0 otherwise.
+func run(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("loupe", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	conf := fs.String("conf", "", "config file, .yaml or .json (env LOUPE_CONF, CLAIR_CONF)")
+	modeFlag := fs.String("mode", "", "combo, indexer, matcher or notifier (env LOUPE_MODE, CLAIR_MODE; default combo)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "loupe: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	path := firstSet(*conf, os.Getenv("LOUPE_CONF"), os.Getenv("CLAIR_CONF"))
+	modeName := firstSet(*modeFlag, os.Getenv("LOUPE_MODE"), os.Getenv("CLAIR_MODE"), "combo")
+	mode, err := config.ParseMode(modeName)
+	if err != nil {
+		fmt.Fprintf(stderr, "loupe: -mode: %v\n", err)
+		return 2
+	}
+	cfg := &config.Config{}
+	if path != "" {
+		if cfg, err = config.Load(path); err != nil {
+			fmt.Fprintf(stderr, "loupe: %v\n", err)
+			return 2
+		}
+	}
+	lints, err := config.Validate(cfg, mode)
+	if err != nil {
+		fmt.Fprintf(stderr, "loupe: invalid configuration: %v\n", err)
+		return 1
+	}
+	slog.SetDefault(slog.New(logHandler(stderr, cfg.LogLevel)))
+	for _, l := range lints {
+		slog.Info("configuration lint", "lint", l.String())
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := server.Run(ctx, server.Options{Config: cfg, Mode: mode}); err != nil {
+		slog.Error("fatal", "reason", err)
+		return 1
+	}
+	return 0
+}
+
+func firstSet(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// logHandler logs JSON lines, or text for debug-color, at the config's
+// level.
+func logHandler(w io.Writer, l config.LogLevel) slog.Handler {
+	var level slog.Level
+	switch l {
+	case config.LogDebug, config.LogDebugColor:
+		level = slog.LevelDebug
+	case config.LogWarn:
+		level = slog.LevelWarn
+	case config.LogError:
+		level = slog.LevelError
+	case config.LogFatal, config.LogPanic:
+		level = slog.LevelError + 4
+	default:
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if l == config.LogDebugColor {
+		return slog.NewTextHandler(w, opts)
+	}
+	return slog.NewJSONHandler(w, opts)
+}

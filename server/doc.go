@@ -1,0 +1,7 @@
+// Package server is Loupe's composition root: from a validated config and
+// a mode it builds the stores, the services, the HTTP API and the
+// introspection endpoints, runs the background work (updaters, index
+// reloads), and shuts it all down when its context ends.
+//
+// It holds wiring only; every behaviour lives in the packages it wires.
+package server

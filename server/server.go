@@ -1,0 +1,321 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"path/filepath"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/loupe-dev/loupe"
+	"github.com/loupe-dev/loupe/api"
+	"github.com/loupe-dev/loupe/config"
+	"github.com/loupe-dev/loupe/ecosystem/all"
+	"github.com/loupe-dev/loupe/indexer"
+	"github.com/loupe-dev/loupe/matcher"
+	"github.com/loupe-dev/loupe/store/sqlite"
+	"github.com/loupe-dev/loupe/updater"
+)
+
+// Options are what Run needs besides its context.
+type Options struct {
+	// Config must have passed config.Validate for Mode.
+	Config *config.Config
+	Mode   config.Mode
+	// Listener, when set, serves the API instead of a listener on
+	// Config.HTTPListenAddr; likewise IntrospectionListener.
+	Listener              net.Listener
+	IntrospectionListener net.Listener
+	// Ready is called once the API is serving.
+	Ready func(apiAddr net.Addr)
+}
+
+// shutdownGrace is how long in-flight requests get to finish.
+const shutdownGrace = 30 * time.Second
+
+// reloadInterval is how often a matcher checks the store for data that
+// another process landed.
+const reloadInterval = 15 * time.Second
+
+// Run runs Loupe in opts.Mode until ctx ends.
+func Run(ctx context.Context, opts Options) error {
+	cfg := opts.Config
+	var (
+		routes api.Routes
+		ready  atomic.Bool
+		closer []func() error
+	)
+	defer func() {
+		for _, c := range slices.Backward(closer) {
+			c()
+		}
+	}()
+	g, ctx := errgroup.WithContext(ctx)
+	client := httpClient()
+
+	var ix *indexer.Indexer
+	if opts.Mode == config.ComboMode || opts.Mode == config.IndexerMode {
+		path, err := embeddedPath(cfg, cfg.Indexer.ConnString, "indexer.db")
+		if err != nil {
+			return fmt.Errorf("indexer: %w", err)
+		}
+		store, err := sqlite.OpenIndexer(ctx, path)
+		if err != nil {
+			return fmt.Errorf("indexer: %w", err)
+		}
+		closer = append(closer, store.Close)
+		ix, err = indexer.New(indexer.Options{
+			Scanners:             all.Scanners(),
+			Store:                store,
+			Client:               client,
+			LayerScanConcurrency: cfg.Indexer.LayerScanConcurrency,
+		})
+		if err != nil {
+			return err
+		}
+		routes.Indexer = api.IndexerHandler(localIndexer{ix}, api.IndexerOptions{
+			IsBadLayer:  indexer.IsBadLayer,
+			IsNotFound:  isNotFound,
+			Concurrency: cfg.Indexer.IndexReportRequestConcurrency,
+		})
+		slog.InfoContext(ctx, "indexer ready", "database", path, "state", ix.State())
+	}
+
+	if opts.Mode == config.ComboMode || opts.Mode == config.MatcherMode {
+		if opts.Mode == config.MatcherMode {
+			return errors.New("mode matcher: not yet supported; run -mode combo")
+		}
+		path, err := embeddedPath(cfg, cfg.Matcher.ConnString, "matcher.db")
+		if err != nil {
+			return fmt.Errorf("matcher: %w", err)
+		}
+		store, err := sqlite.OpenMatcher(ctx, path)
+		if err != nil {
+			return fmt.Errorf("matcher: %w", err)
+		}
+		closer = append(closer, store.Close)
+		m, err := matcher.New(ctx, matcher.Options{Store: store, Rules: selectMatchers(cfg.Matchers.Names)})
+		if err != nil {
+			return err
+		}
+		routes.Matcher = api.MatcherHandler(m, localIndexer{ix}, api.MatcherOptions{
+			IsNotFound: isNotFound,
+			CacheAge:   time.Duration(cfg.Matcher.CacheAge),
+		})
+		sets := selectSets(cfg)
+		mgr, err := updater.NewManager(updater.Options{
+			Store:     store,
+			Sets:      sets,
+			Config:    cfg.Updaters.Config,
+			Client:    client,
+			Period:    time.Duration(cfg.Matcher.Period),
+			Retention: cfg.Matcher.UpdateRetention,
+			Landed: func(ctx context.Context, _ []*loupe.UpdateOperation) {
+				if err := m.Reload(ctx); err != nil {
+					slog.ErrorContext(ctx, "reloading vulnerability index", "reason", err)
+				}
+			},
+		})
+		if err != nil {
+			return err
+		}
+		if len(sets) > 0 {
+			g.Go(func() error { mgr.Run(ctx); return nil })
+		}
+		g.Go(func() error {
+			t := time.NewTicker(reloadInterval)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-t.C:
+					if err := m.ReloadIfChanged(ctx); err != nil && ctx.Err() == nil {
+						slog.WarnContext(ctx, "checking for new vulnerability data", "reason", err)
+					}
+				}
+			}
+		})
+		slog.InfoContext(ctx, "matcher ready", "database", path, "updater_sets", setNames(sets))
+	}
+
+	if opts.Mode == config.NotifierMode {
+		return errors.New("mode notifier: not yet supported")
+	}
+
+	if psk := cfg.Auth.PSK; psk != nil {
+		routes.Auth = &api.PSK{Key: psk.Secret(), Issuers: psk.Issuers}
+	}
+	srv := &http.Server{
+		Handler:           api.Handler(routes),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	ln := opts.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.HTTPListenAddr); err != nil {
+			return fmt.Errorf("api listener: %w", err)
+		}
+	}
+	if cfg.TLS != nil && cfg.TLS.Cert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLS.Cert, cfg.TLS.Key)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("tls: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
+	g.Go(func() error {
+		slog.InfoContext(ctx, "api listening", "addr", ln.Addr().String(), "mode", opts.Mode.String())
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("api server: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+
+	if isrv, iln, err := introspection(cfg, opts.IntrospectionListener, &ready); err != nil {
+		slog.WarnContext(ctx, "introspection server not started", "reason", err)
+	} else {
+		g.Go(func() error {
+			if err := isrv.Serve(iln); !errors.Is(err, http.ErrServerClosed) {
+				slog.WarnContext(ctx, "introspection server stopped", "reason", err)
+			}
+			return nil
+		})
+		g.Go(func() error {
+			<-ctx.Done()
+			return isrv.Close()
+		})
+	}
+
+	ready.Store(true)
+	if opts.Ready != nil {
+		opts.Ready(ln.Addr())
+	}
+	return g.Wait()
+}
+
+func isNotFound(err error) bool {
+	return errors.Is(err, indexer.ErrNotFound) || errors.Is(err, api.ErrNotFound)
+}
+
+// embeddedPath returns the SQLite file for a service's connstring.
+func embeddedPath(cfg *config.Config, connstring, file string) (string, error) {
+	path, ok := config.IsEmbedded(connstring)
+	if !ok {
+		return "", errors.New("PostgreSQL connstrings are not supported yet; leave connstring empty for the embedded database")
+	}
+	if path != "" {
+		return path, nil
+	}
+	dir, err := cfg.DataDirectory()
+	if err != nil {
+		return "", fmt.Errorf("locating data_dir: %w", err)
+	}
+	return filepath.Join(dir, file), nil
+}
+
+// selectMatchers applies matchers.names: nil means all.
+func selectMatchers(names []string) []matcher.Rules {
+	rules := all.Matchers()
+	if names == nil {
+		return rules
+	}
+	var out []matcher.Rules
+	for _, r := range rules {
+		if slices.Contains(names, r.Name()) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// selectSets applies updaters.sets (nil means all) and
+// matcher.disable_updaters.
+func selectSets(cfg *config.Config) []updater.Set {
+	if cfg.Matcher.DisableUpdaters {
+		return nil
+	}
+	sets := all.UpdaterSets()
+	if cfg.Updaters.Sets == nil {
+		return sets
+	}
+	var out []updater.Set
+	for _, s := range sets {
+		if slices.Contains(cfg.Updaters.Sets, s.Name) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func setNames(sets []updater.Set) []string {
+	var names []string
+	for _, s := range sets {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// httpClient is the client for layers and feeds: proxies from the
+// environment, no overall timeout (layers are large), bounded waits for
+// connections and headers.
+func httpClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = time.Minute
+	t.MaxIdleConnsPerHost = 16
+	return &http.Client{Transport: t}
+}
+
+// introspection builds the introspection server: /healthz, /readyz and
+// pprof.
+func introspection(cfg *config.Config, ln net.Listener, ready *atomic.Bool) (*http.Server, net.Listener, error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok"))
+	})
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if r.Method != http.MethodGet {
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
+		if !ready.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Length", "0")
+	})
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.IntrospectionAddr); err != nil {
+			return nil, nil, err
+		}
+	}
+	return &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, ln, nil
+}
