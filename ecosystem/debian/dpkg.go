@@ -34,14 +34,17 @@ func (s *stanza) installed() bool {
 
 // parseStatus splits a dpkg status file (deb822 stanzas separated by
 // blank lines) and returns the stanzas that name a package. It never
-// fails: a stanza missing Package or Version, which is what a truncated
-// file ends with, is counted in bad and skipped.
+// fails: a stanza missing Package or Version (what a truncated file ends
+// with) is counted in bad and skipped, except for the version-less entries
+// dpkg keeps for packages that are not installed.
 func parseStatus(b []byte) (out []stanza, bad int) {
 	var cur stanza
 	var fields int
 	flush := func() {
 		switch {
 		case fields == 0:
+		case cur.Package != "" && cur.Version == "" && cur.Status != "" && !cur.installed():
+			// Packages dpkg knows of but never installed have no version.
 		case cur.Package == "" || cur.Version == "":
 			bad++
 		default:

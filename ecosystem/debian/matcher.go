@@ -51,10 +51,11 @@ func (Matcher) RecordKeys(dst []matcher.Key, r *loupe.IndexRecord) []matcher.Key
 		return dst
 	}
 	dst = append(dst, matcher.Key{Namespace: ns, Name: r.Package.Name})
-	if src := r.Package.Source; src != nil && src.Name != "" {
-		dst = append(dst, matcher.Key{Namespace: ns, Name: src.Name, Source: true})
+	src := r.Package.Name // a package with no Source field is its own source
+	if r.Package.Source != nil && r.Package.Source.Name != "" {
+		src = r.Package.Source.Name
 	}
-	return dst
+	return append(dst, matcher.Key{Namespace: ns, Name: src, Source: true})
 }
 
 var errNotAffected = errors.New("fixed in version 0: not affected")
