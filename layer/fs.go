@@ -98,7 +98,6 @@ func (f *contentsFS) resolveParent(name string) (string, bool) {
 	return "", false
 }
 
-
 func (f *contentsFS) Open(name string) (fs.File, error) {
 	n, isDir, err := f.lookup("open", name)
 	if err != nil {

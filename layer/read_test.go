@@ -262,14 +262,14 @@ func TestCancel(t *testing.T) {
 func TestPatterns(t *testing.T) {
 	p := NewPatterns("/etc/os-release", "var/lib/dpkg/status.d/*", "**/*.jar", "usr/lib/python*/site-packages/*.dist-info/METADATA")
 	for name, want := range map[string]bool{
-		"etc/os-release":                     true,
-		"etc/os-release.bak":                 false,
-		"var/lib/dpkg/status.d/base":         true,
-		"var/lib/dpkg/status.d":              false,
-		"var/lib/dpkg/status.d/a/b":          false,
-		"opt/app/lib/x.jar":                  true,
-		"x.jar":                              true,
-		"opt/app/lib/x.jar.sha1":             false,
+		"etc/os-release":             true,
+		"etc/os-release.bak":         false,
+		"var/lib/dpkg/status.d/base": true,
+		"var/lib/dpkg/status.d":      false,
+		"var/lib/dpkg/status.d/a/b":  false,
+		"opt/app/lib/x.jar":          true,
+		"x.jar":                      true,
+		"opt/app/lib/x.jar.sha1":     false,
 		"usr/lib/python3.11/site-packages/requests-2.28.1.dist-info/METADATA": true,
 	} {
 		if got := p.Want(name); got != want {

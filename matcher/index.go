@@ -2,8 +2,8 @@ package matcher
 
 import (
 	"cmp"
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"slices"
 	"strconv"
