@@ -157,6 +157,9 @@ func coalesce(layers []*layerResult) *loupe.IndexReport {
 	for _, f := range pkgs {
 		p := *f.pkg
 		p.ID = newID()
+		// What travels only inside the indexer does not go in the
+		// report, so a report reads the same fresh and from the store.
+		p.PackageDB, p.Filepath, p.RepositoryHint = "", "", ""
 		if p.Source != nil {
 			k := srcKey{p.Source.Name, p.Source.Version, p.Source.Kind}
 			src, ok := sources[k]
@@ -170,7 +173,7 @@ func coalesce(layers []*layerResult) *loupe.IndexReport {
 		}
 		report.Packages[p.ID] = &p
 		report.Environments[p.ID] = []*loupe.Environment{{
-			PackageDB:      p.PackageDB,
+			PackageDB:      f.pkg.PackageDB,
 			IntroducedIn:   layers[f.layer].digest,
 			DistributionID: distID,
 		}}

@@ -23,9 +23,12 @@ const (
 // Version and Kind identify the findings; bumping Version makes every
 // layer scan again with this scanner, and only with this scanner.
 //
-// Scan returns an error only when it could not do its work (a read
-// failed); malformed content in the layer is logged and skipped, since a
-// layer's content will not improve on a retry.
+// The fs.FS holds the layer's kept files in memory, so its errors describe
+// the layer (a file absent, a directory where a file should be, a link
+// loop): scanners treat them as the file being absent, and log and skip
+// malformed content, since a layer's content will not improve on a retry.
+// Scan returns an error only when it could not do its work for a reason
+// outside the layer (a temporary file it needed could not be written).
 type Scanner interface {
 	Name() string
 	Version() string

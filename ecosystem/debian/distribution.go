@@ -3,7 +3,6 @@ package debian
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"regexp"
@@ -67,16 +66,12 @@ func (DistributionScanner) Scan(ctx context.Context, fsys fs.FS) (*indexer.Findi
 }
 
 // ReadOSRelease reads etc/os-release, or usr/lib/os-release when the
-// former is absent. found is false when neither exists.
+// former is absent or unreadable (a directory, a link to nowhere). found is
+// false when neither can be read.
 func ReadOSRelease(fsys fs.FS) (kv map[string]string, found bool, err error) {
 	for _, p := range []string{osrelease.EtcPath, osrelease.UsrLibPath} {
-		b, err := fs.ReadFile(fsys, p)
-		switch {
-		case err == nil:
+		if b, err := fs.ReadFile(fsys, p); err == nil {
 			return osrelease.Parse(b), true, nil
-		case errors.Is(err, fs.ErrNotExist):
-		default:
-			return nil, false, fmt.Errorf("reading %s: %w", p, err)
 		}
 	}
 	return nil, false, nil
@@ -116,11 +111,8 @@ func fromOSRelease(kv map[string]string) *loupe.Distribution {
 // "bookworm/sid" in testing.
 func fromDebianVersion(fsys fs.FS) (*loupe.Distribution, error) {
 	b, err := fs.ReadFile(fsys, debianVersionPath)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("reading %s: %w", debianVersionPath, err)
+	if err != nil {
+		return nil, nil // absent, or not a file
 	}
 	v := string(bytes.TrimSpace(b))
 	if major, _, _ := strings.Cut(v, "."); major != "" {

@@ -3,7 +3,6 @@ package debian
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"path"
@@ -44,17 +43,11 @@ func (PackageScanner) Patterns() []string { return []string{statusPath, statusDi
 func (s PackageScanner) Scan(ctx context.Context, fsys fs.FS) (*indexer.Findings, error) {
 	var f indexer.Findings
 	dbs := []string{statusPath}
-	ents, err := fs.ReadDir(fsys, statusDir)
-	switch {
-	case err == nil:
-		for _, e := range ents {
-			if e.Type().IsRegular() && !strings.HasSuffix(e.Name(), ".md5sums") {
-				dbs = append(dbs, path.Join(statusDir, e.Name()))
-			}
+	ents, _ := fs.ReadDir(fsys, statusDir) // absent in most images
+	for _, e := range ents {
+		if !e.IsDir() && !strings.HasSuffix(e.Name(), ".md5sums") {
+			dbs = append(dbs, path.Join(statusDir, e.Name()))
 		}
-	case errors.Is(err, fs.ErrNotExist):
-	default:
-		return nil, fmt.Errorf("dpkg: reading %s: %w", statusDir, err)
 	}
 	for _, db := range dbs {
 		b, err := fs.ReadFile(fsys, db)
@@ -63,7 +56,10 @@ func (s PackageScanner) Scan(ctx context.Context, fsys fs.FS) (*indexer.Findings
 		case errors.Is(err, fs.ErrNotExist):
 			continue
 		default:
-			return nil, fmt.Errorf("dpkg: reading %s: %w", db, err)
+			// The layer's own content is at fault (a directory, a
+			// link loop): nothing a retry would change.
+			slog.WarnContext(ctx, "dpkg database unreadable", "path", db, "reason", err)
+			continue
 		}
 		stanzas, bad := parseStatus(b)
 		if bad > 0 {

@@ -3,7 +3,6 @@ package ubuntu
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -39,14 +38,9 @@ func (DistributionScanner) Patterns() []string {
 // Scan implements indexer.Scanner.
 func (DistributionScanner) Scan(ctx context.Context, fsys fs.FS) (*indexer.Findings, error) {
 	var id, ver, codename string
-	b, err := fs.ReadFile(fsys, lsbReleasePath)
-	switch {
-	case err == nil:
+	if b, err := fs.ReadFile(fsys, lsbReleasePath); err == nil {
 		kv := osrelease.Parse(b)
 		id, ver, codename = kv["DISTRIB_ID"], kv["DISTRIB_RELEASE"], kv["DISTRIB_CODENAME"]
-	case errors.Is(err, fs.ErrNotExist):
-	default:
-		return nil, fmt.Errorf("ubuntu: reading %s: %w", lsbReleasePath, err)
 	}
 	if !strings.EqualFold(id, "ubuntu") {
 		kv, _, err := debian.ReadOSRelease(fsys)
