@@ -106,7 +106,7 @@ func (h *indexerRoutes) index(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
 	hdr.Add("Link", fmt.Sprintf(`<%s/%s>; rel="https://projectquay.io/clair/v1/index_report"`, strings.TrimSuffix(r.URL.Path, "/"), m.Hash))
 	hdr.Add("Link", fmt.Sprintf(`</matcher/api/v1/vulnerability_report/%s>; rel="https://projectquay.io/clair/v1/vulnerability_report"`, m.Hash))
-	if r.Header.Get("If-None-Match") == etag(state) {
+	if ifNoneMatch(r, etag(state)) {
 		w.WriteHeader(http.StatusPreconditionFailed)
 		return
 	}
@@ -143,6 +143,10 @@ func (h *indexerRoutes) bulkDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *indexerRoutes) manifest(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodDelete {
+		methodNotAllowed(w, r, http.MethodGet, http.MethodDelete)
+		return
+	}
 	d, err := loupe.ParseDigest(r.PathValue("digest"))
 	if err != nil {
 		apiError(w, r, http.StatusBadRequest, "malformed path: %v", err)
@@ -157,8 +161,6 @@ func (h *indexerRoutes) manifest(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
-	default:
-		methodNotAllowed(w, r, http.MethodGet, http.MethodDelete)
 	}
 }
 
@@ -168,7 +170,7 @@ func (h *indexerRoutes) getReport(w http.ResponseWriter, r *http.Request, d loup
 		return
 	}
 	state := h.ix.State()
-	if r.Header.Get("If-None-Match") == etag(state) {
+	if ifNoneMatch(r, etag(state)) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -197,7 +199,7 @@ func (h *indexerRoutes) indexState(w http.ResponseWriter, r *http.Request) {
 	}
 	state := h.ix.State()
 	w.Header().Set("ETag", etag(state))
-	if r.Header.Get("If-None-Match") == etag(state) {
+	if ifNoneMatch(r, etag(state)) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -220,4 +222,16 @@ func writeJSON(w http.ResponseWriter, r *http.Request, status int, contentType s
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	w.Write(b)
+}
+
+// ifNoneMatch reports whether any If-None-Match value is tag.
+func ifNoneMatch(r *http.Request, tag string) bool {
+	for _, v := range r.Header.Values("If-None-Match") {
+		for _, t := range strings.Split(v, ",") {
+			if strings.TrimSpace(t) == tag {
+				return true
+			}
+		}
+	}
+	return false
 }

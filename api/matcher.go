@@ -82,7 +82,7 @@ func (h *matcherRoutes) vulnerabilityReport(w http.ResponseWriter, r *http.Reque
 	}
 	ir, err := h.reports.Report(r.Context(), d)
 	switch {
-	case err == nil && ir.State == loupe.StateIndexFinished:
+	case err == nil && ir != nil && ir.State == loupe.StateIndexFinished:
 	case err == nil || h.opts.IsNotFound(err):
 		apiError(w, r, http.StatusNotFound, "index report for manifest %q not found", d)
 		return
@@ -95,7 +95,7 @@ func (h *matcherRoutes) vulnerabilityReport(w http.ResponseWriter, r *http.Reque
 		apiError(w, r, http.StatusInternalServerError, "failed to start scan: %v", err)
 		return
 	}
-	w.Header().Set("Cache-Control", fmt.Sprintf("max-age=%d", int(h.opts.CacheAge.Seconds())))
+	w.Header().Set("Cache-Control", fmt.Sprintf("max-age=%d", int(h.opts.CacheAge.Round(time.Second).Seconds())))
 	// Clair labels vulnerability reports with the index report type;
 	// clients expect that.
 	writeJSON(w, r, http.StatusOK, typeIndexReport, vr)
@@ -128,7 +128,7 @@ func (h *matcherRoutes) updateOperations(w http.ResponseWriter, r *http.Request)
 	if ref, err := h.m.LatestRef(r.Context(), kind); err == nil && ref != "" {
 		tag := `"` + ref + `"`
 		w.Header().Set("ETag", tag)
-		if r.Header.Get("If-None-Match") == tag {
+		if ifNoneMatch(r, tag) {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
