@@ -308,13 +308,15 @@ func (s *MatcherStore) op(ctx context.Context, q interface {
 	return id, op, err
 }
 
-// DeleteUpdateOperations deletes update operations. Deleting an
-// updater's newest operation reverts its live data to what it was before
-// that operation.
+// DeleteUpdateOperations deletes update operations. An updater's live
+// data is then that of its newest remaining operation (none if it has
+// none left), and its fingerprint that operation's, so that its next run
+// fetches again.
 func (s *MatcherStore) DeleteUpdateOperations(ctx context.Context, refs ...string) (int, error) {
 	n := 0
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		n = 0
+		touched := map[string]bool{}
 		for _, ref := range refs {
 			id, op, err := s.op(ctx, tx, ref)
 			if errors.Is(err, ErrUnknownOperation) {
@@ -323,22 +325,32 @@ func (s *MatcherStore) DeleteUpdateOperations(ctx context.Context, refs ...strin
 			if err != nil {
 				return err
 			}
-			var newer bool
-			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM update_operation WHERE updater = ? AND id > ?)`, op.Updater, id).Scan(&newer); err != nil {
-				return err
-			}
-			if !newer {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM vuln_span WHERE updater = ? AND added = ?`, op.Updater, id); err != nil {
-					return err
-				}
-				if _, err := tx.ExecContext(ctx, `UPDATE vuln_span SET removed = NULL WHERE updater = ? AND removed = ?`, op.Updater, id); err != nil {
-					return err
-				}
-			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM update_operation WHERE id = ?`, id); err != nil {
 				return err
 			}
+			touched[op.Updater] = true
 			n++
+		}
+		for updater := range touched {
+			var (
+				newest sql.NullInt64
+				fp     sql.NullString
+			)
+			err := tx.QueryRowContext(ctx, `SELECT id, fingerprint FROM update_operation WHERE updater = ? ORDER BY id DESC LIMIT 1`, updater).Scan(&newest, &fp)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			// Undo whatever operations newer than the newest remaining
+			// one did.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM vuln_span WHERE updater = ? AND added > ?`, updater, newest.Int64); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE vuln_span SET removed = NULL WHERE updater = ? AND removed > ?`, updater, newest.Int64); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE updater_status SET fingerprint = ? WHERE updater = ?`, fp, updater); err != nil {
+				return err
+			}
 		}
 		return deleteOrphans(ctx, tx)
 	})
