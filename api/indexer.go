@@ -211,7 +211,18 @@ func (h *indexerRoutes) indexState(w http.ResponseWriter, r *http.Request) {
 // writeJSON encodes v into the response with status. An empty content
 // type means application/json.
 func writeJSON(w http.ResponseWriter, r *http.Request, status int, contentType string, v any) {
-	b, err := json.Marshal(v)
+	var (
+		b   []byte
+		err error
+	)
+	// Call a type's own MarshalJSON directly: through json.Marshal its
+	// output would be validated and compacted again, which for a large
+	// report costs as much as encoding it.
+	if m, ok := v.(json.Marshaler); ok {
+		b, err = m.MarshalJSON()
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		apiError(w, r, http.StatusInternalServerError, "encoding response: %v", err)
 		return

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/loupe-dev/loupe"
+	"github.com/loupe-dev/loupe/internal/lru"
 	"github.com/loupe-dev/loupe/layer"
 )
 
@@ -49,7 +50,22 @@ type Indexer struct {
 
 	manifests singleflight.Group
 	layers    singleflight.Group
+	// reports caches decoded reports: the matcher asks for the same
+	// report on every vulnerability report request. The age limit bounds
+	// how long another process's re-index can go unseen.
+	reports *lru.Cache[loupe.Digest, cachedReport]
 }
+
+type cachedReport struct {
+	report *loupe.IndexReport
+	state  string
+}
+
+// Cache sizes.
+const (
+	reportCacheSize = 512
+	reportCacheTTL  = time.Minute
+)
 
 // New returns an Indexer.
 func New(opts Options) (*Indexer, error) {
@@ -62,7 +78,10 @@ func New(opts Options) (*Indexer, error) {
 	if opts.LayerScanConcurrency <= 0 {
 		opts.LayerScanConcurrency = DefaultLayerScanConcurrency
 	}
-	ix := &Indexer{opts: opts, fetch: fetcher{client: opts.Client}, patterns: layer.NewPatterns()}
+	ix := &Indexer{
+		opts: opts, fetch: fetcher{client: opts.Client}, patterns: layer.NewPatterns(),
+		reports: lru.New[loupe.Digest, cachedReport](reportCacheSize, reportCacheTTL),
+	}
 	seen := map[ScannerID]bool{}
 	for _, s := range opts.Scanners {
 		id := IDOf(s)
@@ -103,24 +122,39 @@ func (ix *Indexer) State() string { return ix.state }
 // ErrNotFound is returned for a manifest with no report.
 var ErrNotFound = errors.New("index report not found")
 
-// Report returns a manifest's stored report.
+// Report returns a manifest's stored report. Reports are shared: callers
+// must not modify them.
 func (ix *Indexer) Report(ctx context.Context, manifest loupe.Digest) (*loupe.IndexReport, error) {
-	b, _, ok, err := ix.opts.Store.Report(ctx, manifest)
+	r, _, err := ix.stored(ctx, manifest)
+	return r, err
+}
+
+// stored returns a manifest's report and the state it was built under,
+// from the cache or the store.
+func (ix *Indexer) stored(ctx context.Context, manifest loupe.Digest) (*loupe.IndexReport, string, error) {
+	if c, ok := ix.reports.Get(manifest); ok {
+		return c.report, c.state, nil
+	}
+	b, state, ok, err := ix.opts.Store.Report(ctx, manifest)
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("indexer: loading report: %w", err)
+		return nil, "", fmt.Errorf("indexer: loading report: %w", err)
 	case !ok:
-		return nil, ErrNotFound
+		return nil, "", ErrNotFound
 	}
 	r, err := decodeReport(b)
 	if err != nil {
-		return nil, fmt.Errorf("indexer: decoding stored report of %s: %w", manifest, err)
+		return nil, "", fmt.Errorf("indexer: decoding stored report of %s: %w", manifest, err)
 	}
-	return r, nil
+	ix.reports.Put(manifest, cachedReport{r, state})
+	return r, state, nil
 }
 
 // Delete deletes manifests' reports and returns those that existed.
 func (ix *Indexer) Delete(ctx context.Context, manifests ...loupe.Digest) ([]loupe.Digest, error) {
+	for _, m := range manifests {
+		ix.reports.Delete(m)
+	}
 	return ix.opts.Store.DeleteManifests(ctx, manifests)
 }
 
@@ -150,12 +184,8 @@ func (ix *Indexer) Index(ctx context.Context, m *loupe.Manifest) (*loupe.IndexRe
 // finished returns the stored report when it is finished under the
 // current state.
 func (ix *Indexer) finished(ctx context.Context, manifest loupe.Digest) (*loupe.IndexReport, bool) {
-	b, state, ok, err := ix.opts.Store.Report(ctx, manifest)
-	if err != nil || !ok || state != ix.state {
-		return nil, false
-	}
-	r, err := decodeReport(b)
-	if err != nil || r.State != loupe.StateIndexFinished {
+	r, state, err := ix.stored(ctx, manifest)
+	if err != nil || state != ix.state || r.State != loupe.StateIndexFinished {
 		return nil, false
 	}
 	return r, true
@@ -175,9 +205,13 @@ func (ix *Indexer) index(ctx context.Context, m *loupe.Manifest) (*loupe.IndexRe
 		report.State = loupe.StateIndexFinished
 		report.Success = true
 	}
+	ix.reports.Delete(m.Hash)
 	b, encErr := encodeReport(report)
 	if encErr == nil {
 		encErr = ix.opts.Store.PutReport(ctx, m, ix.state, report.Success, b)
+	}
+	if encErr == nil {
+		ix.reports.Put(m.Hash, cachedReport{report, ix.state})
 	}
 	if encErr != nil {
 		encErr = fmt.Errorf("indexer: storing report: %w", encErr)
