@@ -29,10 +29,14 @@ type entry struct {
 }
 
 // NewIndex files vulns under the keys rules give them. The first Rules to
-// claim a vulnerability owns it.
+// claim a vulnerability owns it. It takes ownership of vulns: repeated
+// values in them are replaced by shared copies, so they must not be
+// modified afterwards.
 func NewIndex(ctx context.Context, rules []Rules, vulns []*loupe.Vulnerability, version string) *Index {
 	ix := &Index{rules: rules, entries: make(map[Key][]entry), Version: version}
+	in := newInterner()
 	for _, v := range vulns {
+		in.vuln(v)
 		claimed := false
 		for _, r := range rules {
 			k, ok := r.VulnerabilityKey(v)

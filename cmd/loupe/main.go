@@ -23,12 +23,16 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-// run returns the process exit code: 2 for a usage or config-load error,
-// 1 for an invalid config or a fatal runtime error, 0 otherwise.
-func run(args []string, stderr io.Writer) int {
+// run runs Loupe until ctx ends and returns the process exit code: 2 for
+// a usage or config-load error, 1 for an invalid config or a fatal
+// runtime error, 0 otherwise.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("loupe", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	conf := fs.String("conf", "", "config file, .yaml or .json (env LOUPE_CONF, CLAIR_CONF)")
@@ -43,8 +47,8 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loupe: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
-	path := firstSet(*conf, os.Getenv("LOUPE_CONF"), os.Getenv("CLAIR_CONF"))
-	modeName := firstSet(*modeFlag, os.Getenv("LOUPE_MODE"), os.Getenv("CLAIR_MODE"), "combo")
+	path := firstSet(*conf, getenv("LOUPE_CONF"), getenv("CLAIR_CONF"))
+	modeName := firstSet(*modeFlag, getenv("LOUPE_MODE"), getenv("CLAIR_MODE"), "combo")
 	mode, err := config.ParseMode(modeName)
 	if err != nil {
 		fmt.Fprintf(stderr, "loupe: -mode: %v\n", err)
@@ -63,12 +67,11 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	slog.SetDefault(slog.New(logHandler(stderr, cfg.LogLevel)))
+	slog.Info("loupe starting", "mode", mode.String(), "config", path)
 	for _, l := range lints {
 		slog.Info("configuration lint", "lint", l.String())
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if err := server.Run(ctx, server.Options{Config: cfg, Mode: mode}); err != nil {
 		slog.Error("fatal", "reason", err)
 		return 1

@@ -44,17 +44,20 @@ import (
 var feed []byte
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	serve := flag.Bool("serve", false, "keep Loupe running after printing the report")
-	dir := flag.String("dir", "", "working directory for the database, feed and layer (default: a new temporary directory)")
-	verbose := flag.Bool("v", false, "show Loupe's logs")
-	flag.Parse()
+func run(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
+	serve := fs.Bool("serve", false, "keep Loupe running after printing the report")
+	dir := fs.String("dir", "", "working directory for the database, feed and layer (default: a new temporary directory)")
+	verbose := fs.Bool("v", false, "show Loupe's logs")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelInfo
@@ -110,13 +113,13 @@ func run() error {
 		return err
 	}
 	base := "http://" + ln.Addr().String()
-	fmt.Printf("Loupe is running in combo mode at %s (data in %s)\n", base, cfg.DataDir)
+	fmt.Fprintf(stdout, "Loupe is running in combo mode at %s (data in %s)\n", base, cfg.DataDir)
 
 	manifest := loupe.Manifest{
 		Hash:   loupe.MustParseDigest(layertest.Digest([]byte("quickstart image " + layer.Hash.String()))),
 		Layers: []*loupe.Layer{layer},
 	}
-	fmt.Printf("Indexing image %s (one layer, %s)\n", manifest.Hash, layerPath)
+	fmt.Fprintf(stdout, "Indexing image %s (one layer, %s)\n", manifest.Hash, layerPath)
 	if err := post(base+"/indexer/api/v1/index_report", manifest); err != nil {
 		return err
 	}
@@ -124,10 +127,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	printReport(report)
+	printReport(stdout, report)
 
 	if *serve {
-		fmt.Printf("\nLoupe keeps running; try:\n  curl -s %s/matcher/api/v1/vulnerability_report/%s\nPress Ctrl-C to stop.\n", base, manifest.Hash)
+		fmt.Fprintf(stdout, "\nLoupe keeps running; try:\n  curl -s %s/matcher/api/v1/vulnerability_report/%s\nPress Ctrl-C to stop.\n", base, manifest.Hash)
 		<-ctx.Done()
 	}
 	cancel()
@@ -208,7 +211,7 @@ func vulnerabilityReport(ctx context.Context, url string) (*loupe.VulnerabilityR
 	}
 }
 
-func printReport(r *loupe.VulnerabilityReport) {
+func printReport(stdout io.Writer, r *loupe.VulnerabilityReport) {
 	type row struct {
 		pkg, version, vuln, fixed string
 		sev                       loupe.Severity
@@ -228,8 +231,8 @@ func printReport(r *loupe.VulnerabilityReport) {
 	slices.SortFunc(rows, func(a, b row) int {
 		return cmp.Or(cmp.Compare(b.sev, a.sev), cmp.Compare(a.pkg, b.pkg), cmp.Compare(a.vuln, b.vuln))
 	})
-	fmt.Printf("\n%d packages, %d vulnerable, %d vulnerabilities:\n\n", len(r.Packages), len(r.PackageVulnerabilities), len(r.Vulnerabilities))
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(stdout, "\n%d packages, %d vulnerable, %d vulnerabilities:\n\n", len(r.Packages), len(r.PackageVulnerabilities), len(r.Vulnerabilities))
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PACKAGE\tINSTALLED\tVULNERABILITY\tSEVERITY\tFIXED IN")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.pkg, r.version, r.vuln, r.sev, r.fixed)

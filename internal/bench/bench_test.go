@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -226,7 +227,12 @@ func BenchmarkVulnerabilityReport(b *testing.B) {
 	} {
 		b.Run(feed.name, func(b *testing.B) {
 			doc := feed.json(b)
+			feedMB := float64(len(doc)) / 1e6
 			base, update, start := combo(b, "file://"+writeFeed(b, doc))
+			doc = nil
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
 			l := serveBlob(b, blob)
 			m := &loupe.Manifest{Hash: loupe.MustParseDigest(layertest.Digest([]byte("report"))), Layers: []*loupe.Layer{l}}
 			postManifest(b, base, m)
@@ -247,9 +253,10 @@ func BenchmarkVulnerabilityReport(b *testing.B) {
 				b.StartTimer()
 			}
 			b.ReportMetric(float64(len(vr.Vulnerabilities)), "vulns")
-			b.ReportMetric(float64(len(doc))/1e6, "feed-MB")
+			b.ReportMetric(feedMB, "feed-MB")
 			b.ReportMetric(update.Seconds(), "update-s")
 			b.ReportMetric(start.Seconds(), "start-s")
+			b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MiB")
 		})
 	}
 }
