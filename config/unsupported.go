@@ -18,7 +18,7 @@ import (
 var unsupported = []string{
 	"$.notifier", // notification delivery is not implemented yet
 	"$.trace",
-	"$.metrics.otlp",
+	"$.metrics", // no metrics endpoint yet
 	"$.indexer.airgap",
 	"$.indexer.scanner",
 	"$.indexer.scanlock_retry",

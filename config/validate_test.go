@@ -430,7 +430,7 @@ trace:
 			want: []string{
 				`metrics via "otlp" are in beta (at $.metrics.name)`,
 				`both "http" and "grpc" are configured, which may submit everything twice (at $.metrics.otlp)`,
-				"accepted but not acted on by this version of Loupe (at $.metrics.otlp)",
+				"accepted but not acted on by this version of Loupe (at $.metrics)",
 			}},
 		{name: "MetricsUnknown", doc: `metrics: {name: statsd}`,
 			want: []string{`unrecognized metrics provider "statsd": no metrics are exported (at $.metrics.name)`}},

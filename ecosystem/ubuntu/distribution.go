@@ -1,4 +1,3 @@
-// Package ubuntu recognises Ubuntu releases in image layers.
 package ubuntu
 
 import (

@@ -1,5 +1,3 @@
-// Package lru is a small, concurrency-safe least-recently-used cache with
-// an age limit.
 package lru
 
 import (
