@@ -32,18 +32,10 @@ type IndexReport struct {
 func (r *IndexReport) MarshalJSON() ([]byte, error) {
 	type plain IndexReport
 	c := plain(*r)
-	if c.Packages == nil {
-		c.Packages = map[string]*Package{}
-	}
-	if c.Distributions == nil {
-		c.Distributions = map[string]*Distribution{}
-	}
-	if c.Repositories == nil {
-		c.Repositories = map[string]*Repository{}
-	}
-	if c.Environments == nil {
-		c.Environments = map[string][]*Environment{}
-	}
+	c.Packages = orEmpty(c.Packages)
+	c.Distributions = orEmpty(c.Distributions)
+	c.Repositories = orEmpty(c.Repositories)
+	c.Environments = orEmpty(c.Environments)
 	return json.Marshal(&c)
 }
 
@@ -79,4 +71,13 @@ func (r *IndexReport) Records() []IndexRecord {
 		}
 	}
 	return out
+}
+
+// orEmpty returns m, or an empty map if m is nil, so that it encodes as {}
+// rather than null.
+func orEmpty[K comparable, V any](m map[K]V) map[K]V {
+	if m == nil {
+		return map[K]V{}
+	}
+	return m
 }

@@ -56,15 +56,7 @@ func pickCoding(header []string) (coding string, ok bool) {
 			prefs = append(prefs, pref{name, q})
 		}
 	}
-	slices.SortStableFunc(prefs, func(a, b pref) int {
-		switch {
-		case a.q > b.q:
-			return -1
-		case a.q < b.q:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(prefs, func(a, b pref) int { return byQ(a.q, b.q) })
 	refused := map[string]bool{}
 	for _, p := range prefs {
 		if p.q <= 0 {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 	"mime"
 	"net/http"
@@ -55,15 +56,7 @@ func negotiate(r *http.Request, allowed ...string) (string, error) {
 			ranges = append(ranges, acceptRange{typ, sub, q})
 		}
 	}
-	slices.SortStableFunc(ranges, func(a, b acceptRange) int {
-		switch {
-		case a.q > b.q:
-			return -1
-		case a.q < b.q:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(ranges, func(a, b acceptRange) int { return byQ(a.q, b.q) })
 	for _, ar := range ranges {
 		for _, t := range allowed {
 			typ, sub, _ := strings.Cut(t, "/")
@@ -88,3 +81,6 @@ func negotiateOrFail(w http.ResponseWriter, r *http.Request, allowed ...string) 
 	}
 	return t, true
 }
+
+// byQ orders quality values highest first.
+func byQ(a, b float64) int { return cmp.Compare(b, a) }

@@ -469,3 +469,29 @@ func TestDelete(t *testing.T) {
 		t.Errorf("layer fetched %d times, want 2", n)
 	}
 }
+
+func TestHTTPSLayer(t *testing.T) {
+	blob := layertest.Gzip(layertest.Tar(layertest.File("var/lib/dpkg/status", layertest.DpkgStatus(base, ssl))))
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(blob) }))
+	defer srv.Close()
+	store, err := sqlite.OpenIndexer(context.Background(), filepath.Join(t.TempDir(), "indexer.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ix, err := indexer.New(indexer.Options{Scanners: all.Scanners(), Store: store, Client: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &loupe.Layer{Hash: loupe.MustParseDigest(layertest.Digest(blob)), URI: srv.URL + "/blob"}
+	r, err := ix.Index(context.Background(), manifest("https", l))
+	if err != nil || len(r.Packages) != 2 {
+		t.Fatalf("https layer: %v, %v", r, err)
+	}
+	// A client that does not trust the server's certificate fails, and
+	// that is a fetch error, not a bad layer.
+	ix2 := newIndexer(t) // its own store: nothing of the layer is known yet
+	if _, err := ix2.Index(context.Background(), manifest("https-untrusted", l)); err == nil || indexer.IsBadLayer(err) {
+		t.Errorf("untrusted certificate: err = %v", err)
+	}
+}

@@ -356,3 +356,34 @@ func TestMinimalConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexerMode serves only the indexer routes.
+func TestIndexerMode(t *testing.T) {
+	dir := t.TempDir()
+	cfg := &config.Config{HTTPListenAddr: "127.0.0.1:0", IntrospectionAddr: "127.0.0.1:0", DataDir: dir}
+	if _, err := config.Validate(cfg, config.IndexerMode); err != nil {
+		t.Fatal(err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- server.Run(ctx, server.Options{Config: cfg, Mode: config.IndexerMode, Listener: ln, Ready: func(net.Addr) { close(ready) }})
+	}()
+	<-ready
+	base := "http://" + ln.Addr().String()
+	if res, _ := do(t, http.MethodGet, base+"/indexer/api/v1/index_state", nil); res.StatusCode != http.StatusOK {
+		t.Errorf("index_state: %s", res.Status)
+	}
+	if res, _ := do(t, http.MethodGet, base+"/matcher/api/v1/internal/update_operation", nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("matcher route in indexer mode: %s, want 404", res.Status)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "matcher.db")); err == nil {
+		t.Error("indexer mode created a matcher database")
+	}
+}

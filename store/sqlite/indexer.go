@@ -143,21 +143,8 @@ func (s *IndexerStore) DeleteManifests(ctx context.Context, manifests []loupe.Di
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		deleted = deleted[:0]
 		for _, m := range manifests {
-			rows, err := tx.QueryContext(ctx, `SELECT DISTINCT layer FROM manifest_layer WHERE manifest = ?`, m.String())
+			layers, err := queryStrings(ctx, tx, `SELECT DISTINCT layer FROM manifest_layer WHERE manifest = ?`, m.String())
 			if err != nil {
-				return err
-			}
-			var layers []string
-			for rows.Next() {
-				var l string
-				if err := rows.Scan(&l); err != nil {
-					rows.Close()
-					return err
-				}
-				layers = append(layers, l)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
 				return err
 			}
 			res, err := tx.ExecContext(ctx, `DELETE FROM manifest WHERE hash = ?`, m.String())

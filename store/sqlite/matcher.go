@@ -213,27 +213,34 @@ func (s *MatcherStore) Vulnerabilities(ctx context.Context) ([]*loupe.Vulnerabil
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM vuln_span WHERE removed IS NULL`).Scan(&n); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT v.id, v.data FROM vuln_span s JOIN vuln v ON v.id = s.vuln WHERE s.removed IS NULL ORDER BY v.id`)
+	out := make([]*loupe.Vulnerability, 0, n)
+	err := queryVulns(ctx, s.db, func(v *loupe.Vulnerability) { out = append(out, v) },
+		`SELECT v.id, v.data FROM vuln_span s JOIN vuln v ON v.id = s.vuln WHERE s.removed IS NULL ORDER BY v.id`)
+	return out, err
+}
+
+// queryVulns decodes the (id, data) rows of a query of vuln.
+func queryVulns(ctx context.Context, q querier, each func(*loupe.Vulnerability), query string, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	out := make([]*loupe.Vulnerability, 0, n)
 	for rows.Next() {
 		var (
 			id   int64
 			data []byte
 		)
 		if err := rows.Scan(&id, &data); err != nil {
-			return nil, err
+			return err
 		}
 		v, err := decodeVuln(id, data)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, v)
+		each(v)
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // DataVersion identifies the live data: it changes whenever an update
@@ -393,27 +400,9 @@ func (s *MatcherStore) UpdateDiff(ctx context.Context, prev, cur string) (*loupe
 	const aliveAt = `EXISTS (SELECT 1 FROM vuln_span s WHERE s.vuln = v.id AND s.updater = ?1 AND s.added <= %s AND (s.removed IS NULL OR s.removed > %s))`
 	q := `SELECT v.id, v.data FROM vuln v WHERE ` + fmt.Sprintf(aliveAt, "?2", "?2") + ` AND NOT ` + fmt.Sprintf(aliveAt, "?3", "?3") + ` ORDER BY v.id`
 	collect := func(in, notIn int64) ([]loupe.Vulnerability, error) {
-		rows, err := tx.QueryContext(ctx, q, curOp.Updater, in, notIn)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
 		var out []loupe.Vulnerability
-		for rows.Next() {
-			var (
-				id   int64
-				data []byte
-			)
-			if err := rows.Scan(&id, &data); err != nil {
-				return nil, err
-			}
-			v, err := decodeVuln(id, data)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, *v)
-		}
-		return out, rows.Err()
+		err := queryVulns(ctx, tx, func(v *loupe.Vulnerability) { out = append(out, *v) }, q, curOp.Updater, in, notIn)
+		return out, err
 	}
 	if diff.Added, err = collect(curID, prevID); err != nil {
 		return nil, err
@@ -434,21 +423,8 @@ func (s *MatcherStore) GC(ctx context.Context, retention int) (int, error) {
 	deleted := 0
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		deleted = 0
-		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT updater FROM update_operation`)
+		updaters, err := queryStrings(ctx, tx, `SELECT DISTINCT updater FROM update_operation`)
 		if err != nil {
-			return err
-		}
-		var updaters []string
-		for rows.Next() {
-			var u string
-			if err := rows.Scan(&u); err != nil {
-				rows.Close()
-				return err
-			}
-			updaters = append(updaters, u)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, u := range updaters {
