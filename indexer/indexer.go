@@ -17,6 +17,7 @@ import (
 	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/internal/lru"
 	"github.com/loupe-dev/loupe/layer"
+	"github.com/loupe-dev/loupe/store"
 )
 
 // Options configure an Indexer.
@@ -326,6 +327,22 @@ func (ix *Indexer) scanLayer(ctx context.Context, l *loupe.Layer) (*layerResult,
 }
 
 func (ix *Indexer) readLayer(ctx context.Context, l *loupe.Layer) (*layerResult, error) {
+	// Indexers sharing the store read each layer once between them: the
+	// first takes the layer's lease, the others wait and then find its
+	// findings stored.
+	unlock, err := store.Lock(ctx, ix.opts.Store, "layer:"+l.Hash.String())
+	if err != nil {
+		return nil, fmt.Errorf("layer %s: waiting for its lock: %w", l.Hash, err)
+	}
+	defer unlock()
+	stored, err := ix.opts.Store.Findings(ctx, []loupe.Digest{l.Hash}, ix.ids)
+	if err != nil {
+		return nil, fmt.Errorf("layer %s: loading findings: %w", l.Hash, err)
+	}
+	if r, complete, _ := ix.decodeStored(l.Hash, stored[l.Hash]); complete {
+		return r, nil
+	}
+
 	start := time.Now()
 	log := slog.With("layer", l.Hash.String())
 	body, ctype, err := ix.fetch.open(ctx, l)

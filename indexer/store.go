@@ -4,11 +4,14 @@ import (
 	"context"
 
 	"github.com/loupe-dev/loupe"
+	"github.com/loupe-dev/loupe/store"
 )
 
 // Store is what the indexer keeps. Findings and reports are opaque bytes
-// to the store; the indexer encodes them.
+// to the store; the indexer encodes them. Its leases make indexers that
+// share a store read each layer once between them.
 type Store interface {
+	store.Leaser
 	// Findings returns the stored findings of the given scanners for
 	// each layer that has any.
 	Findings(ctx context.Context, layers []loupe.Digest, scanners []ScannerID) (map[loupe.Digest]map[ScannerID][]byte, error)

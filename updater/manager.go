@@ -12,10 +12,13 @@ import (
 	"time"
 
 	"github.com/loupe-dev/loupe"
+	"github.com/loupe-dev/loupe/store"
 )
 
-// Store is where updates land.
+// Store is where updates land. Its leases keep replicas that share it
+// from running the same updater, or garbage collection, at once.
 type Store interface {
+	store.Leaser
 	// Fingerprint returns the fingerprint of the updater's last
 	// successful run, or "".
 	Fingerprint(ctx context.Context, updater string) (string, error)
@@ -135,10 +138,8 @@ func (m *Manager) RunOnce(ctx context.Context) error {
 	}
 	wg.Wait()
 	if m.opts.Retention > 0 && ctx.Err() == nil {
-		if n, err := m.opts.Store.GC(ctx, m.opts.Retention); err != nil {
+		if err := m.gc(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("garbage collection: %w", err))
-		} else if n > 0 {
-			slog.InfoContext(ctx, "update operations collected", "count", n)
 		}
 	}
 	if len(landed) > 0 && m.opts.Landed != nil {
@@ -147,11 +148,35 @@ func (m *Manager) RunOnce(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// runOne fetches, parses and stores one updater's feed.
+// gc collects old update operations, unless another replica is at it.
+func (m *Manager) gc(ctx context.Context) error {
+	unlock, ok, err := store.TryLock(ctx, m.opts.Store, "gc")
+	if err != nil || !ok {
+		return err
+	}
+	defer unlock()
+	n, err := m.opts.Store.GC(ctx, m.opts.Retention)
+	if n > 0 {
+		slog.InfoContext(ctx, "update operations collected", "count", n)
+	}
+	return err
+}
+
+// runOne fetches, parses and stores one updater's feed, unless another
+// replica sharing the store is running the same updater.
 func (m *Manager) runOne(ctx context.Context, u Updater) (op *loupe.UpdateOperation, err error) {
 	start := time.Now()
 	name := u.Name()
 	log := slog.With("updater", name)
+	unlock, ok, err := store.TryLock(ctx, m.opts.Store, "updater:"+name)
+	if err != nil {
+		return nil, fmt.Errorf("taking the updater's lock: %w", err)
+	}
+	if !ok {
+		log.DebugContext(ctx, "update skipped: another process is running it")
+		return nil, nil
+	}
+	defer unlock()
 	defer func() {
 		if err != nil && ctx.Err() == nil {
 			if rerr := m.opts.Store.RecordAttempt(context.WithoutCancel(ctx), name, err); rerr != nil {

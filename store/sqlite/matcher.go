@@ -2,17 +2,16 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/loupe-dev/loupe"
+	"github.com/loupe-dev/loupe/store/internal/vulnparts"
 )
 
 // MatcherStore is the matcher's embedded store: vulnerabilities and the
@@ -40,47 +39,26 @@ func (s *MatcherStore) Ping(ctx context.Context) error { return s.db.PingContext
 // not exist.
 var ErrUnknownOperation = errors.New("unknown update operation")
 
-// encodeVuln returns the stored form of v (without its ID) and its hash.
-func encodeVuln(v *loupe.Vulnerability) ([]byte, []byte, error) {
-	c := *v
-	c.ID = ""
-	b, err := json.Marshal(&c)
-	if err != nil {
-		return nil, nil, err
-	}
-	sum := sha256.Sum256(b)
-	return b, sum[:], nil
-}
-
-func decodeVuln(id int64, b []byte) (*loupe.Vulnerability, error) {
-	var v loupe.Vulnerability
-	if err := json.Unmarshal(b, &v); err != nil {
-		return nil, fmt.Errorf("stored vulnerability %d: %w", id, err)
-	}
-	v.ID = strconv.FormatInt(id, 10)
-	return &v, nil
-}
-
 // UpdateVulnerabilities replaces the live data of updater with vulns. If
 // that changes anything it lands an update operation and returns it;
 // otherwise it returns nil. Either way it records fingerprint as the
 // updater's latest.
 func (s *MatcherStore) UpdateVulnerabilities(ctx context.Context, updater, fingerprint string, vulns []*loupe.Vulnerability) (*loupe.UpdateOperation, error) {
-	incoming := make(map[[sha256.Size]byte][]byte, len(vulns))
+	incoming := make(map[vulnparts.Hash]*vulnparts.Parts, len(vulns))
 	for _, v := range vulns {
 		if v.Updater != updater {
 			return nil, fmt.Errorf("vulnerability %s is from updater %q, not %q", v.Name, v.Updater, updater)
 		}
-		data, sum, err := encodeVuln(v)
+		p, err := vulnparts.Split(v)
 		if err != nil {
 			return nil, err
 		}
-		incoming[[sha256.Size]byte(sum)] = data
+		incoming[p.Hash] = p
 	}
 	var op *loupe.UpdateOperation
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		op = nil
-		live := make(map[[sha256.Size]byte]int64)
+		live := make(map[vulnparts.Hash]int64)
 		rows, err := tx.QueryContext(ctx, `SELECT v.id, v.hash FROM vuln_span s JOIN vuln v ON v.id = s.vuln WHERE s.updater = ? AND s.removed IS NULL`, updater)
 		if err != nil {
 			return err
@@ -94,16 +72,16 @@ func (s *MatcherStore) UpdateVulnerabilities(ctx context.Context, updater, finge
 				rows.Close()
 				return err
 			}
-			live[[sha256.Size]byte(hash)] = id
+			live[vulnparts.Hash(hash)] = id
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		var added [][sha256.Size]byte
-		for h := range incoming {
+		var added []*vulnparts.Parts
+		for h, p := range incoming {
 			if _, ok := live[h]; !ok {
-				added = append(added, h)
+				added = append(added, p)
 			}
 		}
 		var removed []int64
@@ -131,24 +109,16 @@ func (s *MatcherStore) UpdateVulnerabilities(ctx context.Context, updater, finge
 		if err != nil {
 			return err
 		}
-		insVuln, err := tx.PrepareContext(ctx, `INSERT INTO vuln (hash, data) VALUES (?, ?) ON CONFLICT (hash) DO UPDATE SET hash = excluded.hash RETURNING id`)
+		ids, err := insertVulns(ctx, tx, added)
 		if err != nil {
 			return err
 		}
-		defer insVuln.Close()
-		insSpan, err := tx.PrepareContext(ctx, `INSERT INTO vuln_span (updater, vuln, added) VALUES (?, ?, ?)`)
-		if err != nil {
-			return err
+		spans := make([][]any, len(added))
+		for i, p := range added {
+			spans[i] = []any{updater, ids[p.Hash], opID}
 		}
-		defer insSpan.Close()
-		for _, h := range added {
-			var id int64
-			if err := insVuln.QueryRowContext(ctx, h[:], incoming[h]).Scan(&id); err != nil {
-				return err
-			}
-			if _, err := insSpan.ExecContext(ctx, updater, id, opID); err != nil {
-				return err
-			}
+		if err := insertRows(ctx, tx, "vuln_span", []string{"updater", "vuln", "added"}, spans); err != nil {
+			return err
 		}
 		endSpan, err := tx.PrepareContext(ctx, `UPDATE vuln_span SET removed = ? WHERE updater = ? AND vuln = ? AND removed IS NULL`)
 		if err != nil {
@@ -167,6 +137,202 @@ func (s *MatcherStore) UpdateVulnerabilities(ctx context.Context, updater, finge
 		return nil, fmt.Errorf("sqlite: updating %s: %w", updater, err)
 	}
 	return op, nil
+}
+
+// insertVulns stores the vulnerabilities that are not stored yet, and
+// their shared parts, and returns the id of every one. It runs inside the
+// write transaction, so it can number new rows itself and insert them in
+// multi-row statements: far fewer statements than one per row.
+func insertVulns(ctx context.Context, tx *sql.Tx, parts []*vulnparts.Parts) (map[vulnparts.Hash]int64, error) {
+	hashes := func(get func(*vulnparts.Parts) (vulnparts.Hash, bool)) []vulnparts.Hash {
+		seen := make(map[vulnparts.Hash]bool)
+		var out []vulnparts.Hash
+		for _, p := range parts {
+			if h, ok := get(p); ok && !seen[h] {
+				seen[h] = true
+				out = append(out, h)
+			}
+		}
+		return out
+	}
+	ids, err := lookupIDs(ctx, tx, "vuln", hashes(func(p *vulnparts.Parts) (vulnparts.Hash, bool) { return p.Hash, true }))
+	if err != nil {
+		return nil, err
+	}
+	var fresh []*vulnparts.Parts
+	for _, p := range parts {
+		if _, ok := ids[p.Hash]; !ok {
+			fresh = append(fresh, p)
+			ids[p.Hash] = 0 // claimed: a duplicate in parts is inserted once
+		}
+	}
+	if len(fresh) == 0 {
+		return ids, nil
+	}
+	parts = fresh
+
+	// The shared parts first: advisories, distributions, repositories.
+	type table struct {
+		name string
+		cols []string
+		hash func(*vulnparts.Parts) (vulnparts.Hash, bool)
+		row  func(*vulnparts.Parts) []any
+	}
+	var partIDs = make(map[vulnparts.Hash]int64)
+	for _, tb := range []table{
+		{"advisory", []string{"updater", "name", "description", "issued", "links", "severity", "normalized_severity"},
+			func(p *vulnparts.Parts) (vulnparts.Hash, bool) { return p.AdvisoryHash, true },
+			func(p *vulnparts.Parts) []any {
+				a := &p.Advisory
+				return []any{a.Updater, a.Name, a.Description, a.Issued.Format(time.RFC3339Nano), a.Links, a.Severity, int(a.NormalizedSeverity)}
+			}},
+		{"dist", []string{"data"},
+			func(p *vulnparts.Parts) (vulnparts.Hash, bool) { return p.DistHash, p.Dist != nil },
+			func(p *vulnparts.Parts) []any { return []any{string(p.Dist)} }},
+		{"repo", []string{"data"},
+			func(p *vulnparts.Parts) (vulnparts.Hash, bool) { return p.RepoHash, p.Repo != nil },
+			func(p *vulnparts.Parts) []any { return []any{string(p.Repo)} }},
+	} {
+		known, err := lookupIDs(ctx, tx, tb.name, hashes(tb.hash))
+		if err != nil {
+			return nil, err
+		}
+		next, err := nextID(ctx, tx, tb.name)
+		if err != nil {
+			return nil, err
+		}
+		var rows [][]any
+		for _, p := range parts {
+			h, ok := tb.hash(p)
+			if !ok {
+				continue
+			}
+			if _, ok := known[h]; ok {
+				continue
+			}
+			known[h] = next
+			rows = append(rows, append([]any{next, h[:]}, tb.row(p)...))
+			next++
+		}
+		if err := insertRows(ctx, tx, tb.name, append([]string{"id", "hash"}, tb.cols...), rows); err != nil {
+			return nil, err
+		}
+		for h, id := range known {
+			partIDs[h] = id
+		}
+	}
+
+	next, err := nextID(ctx, tx, "vuln")
+	if err != nil {
+		return nil, err
+	}
+	rows := make([][]any, 0, len(parts))
+	for _, p := range parts {
+		var dist, repo [2]any
+		if p.Dist != nil {
+			dist[0] = partIDs[p.DistHash]
+		}
+		if p.Repo != nil {
+			repo[0] = partIDs[p.RepoHash]
+		}
+		var pk [7]any
+		if x := p.Package; x != nil {
+			pk = [7]any{x.Name, x.Version, x.Kind, x.Module, x.Arch, x.CPE, nil}
+			if x.Extra != nil {
+				pk[6] = string(x.Extra)
+			}
+		}
+		ids[p.Hash] = next
+		rows = append(rows, []any{next, p.Hash[:], partIDs[p.AdvisoryHash], pk[0], pk[1], pk[2], pk[3], pk[4], pk[5], pk[6],
+			dist[0], repo[0], p.FixedInVersion, p.RangeLower, p.RangeUpper, int(p.ArchOp)})
+		next++
+	}
+	cols := []string{"id", "hash", "advisory", "package_name", "package_version", "package_kind", "package_module", "package_arch",
+		"package_cpe", "package_extra", "dist", "repo", "fixed_in_version", "range_lower", "range_upper", "arch_op"}
+	if err := insertRows(ctx, tx, "vuln", cols, rows); err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// lookupIDs returns the ids of the rows of table that have the hashes.
+func lookupIDs(ctx context.Context, tx *sql.Tx, table string, hashes []vulnparts.Hash) (map[vulnparts.Hash]int64, error) {
+	out := make(map[vulnparts.Hash]int64, len(hashes))
+	const chunk = 500
+	for len(hashes) > 0 {
+		n := min(chunk, len(hashes))
+		args := make([]any, n)
+		for i, h := range hashes[:n] {
+			args[i] = h[:]
+		}
+		hashes = hashes[n:]
+		rows, err := tx.QueryContext(ctx, `SELECT id, hash FROM `+table+` WHERE hash IN (`+placeholders(n)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var (
+				id int64
+				h  []byte
+			)
+			if err := rows.Scan(&id, &h); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[vulnparts.Hash(h)] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// nextID returns the next free id of table; valid inside the write
+// transaction only.
+func nextID(ctx context.Context, tx *sql.Tx, table string) (int64, error) {
+	var max sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT MAX(id) FROM `+table).Scan(&max)
+	return max.Int64 + 1, err
+}
+
+// insertRows inserts rows into table with multi-row INSERT statements.
+func insertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, rows [][]any) error {
+	per := max(1, 30000/len(cols))
+	per = min(per, 500)
+	row := "(" + placeholders(len(cols)) + ")"
+	head := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `
+	var stmt *sql.Stmt
+	defer func() {
+		if stmt != nil {
+			stmt.Close()
+		}
+	}()
+	for len(rows) > 0 {
+		n := min(per, len(rows))
+		args := make([]any, 0, n*len(cols))
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		if n == per && stmt == nil {
+			var err error
+			if stmt, err = tx.PrepareContext(ctx, head+strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")); err != nil {
+				return err
+			}
+		}
+		var err error
+		if n == per {
+			_, err = stmt.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, head+strings.TrimSuffix(strings.Repeat(row+", ", n), ", "), args...)
+		}
+		if err != nil {
+			return fmt.Errorf("inserting into %s: %w", table, err)
+		}
+		rows = rows[n:]
+	}
+	return nil
 }
 
 func recordStatus(ctx context.Context, q interface {
@@ -209,38 +375,111 @@ func (s *MatcherStore) Fingerprint(ctx context.Context, updater string) (string,
 
 // Vulnerabilities returns every live vulnerability.
 func (s *MatcherStore) Vulnerabilities(ctx context.Context) ([]*loupe.Vulnerability, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM vuln_span WHERE removed IS NULL`).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM vuln_span WHERE removed IS NULL`).Scan(&n); err != nil {
 		return nil, err
 	}
 	out := make([]*loupe.Vulnerability, 0, n)
-	err := queryVulns(ctx, s.db, func(v *loupe.Vulnerability) { out = append(out, v) },
-		`SELECT v.id, v.data FROM vuln_span s JOIN vuln v ON v.id = s.vuln WHERE s.removed IS NULL ORDER BY v.id`)
+	err = queryVulns(ctx, tx, func(v *loupe.Vulnerability) { out = append(out, v) },
+		`vuln_span s JOIN vuln v ON v.id = s.vuln`, `s.removed IS NULL ORDER BY v.id`)
 	return out, err
 }
 
-// queryVulns decodes the (id, data) rows of a query of vuln.
-func queryVulns(ctx context.Context, q querier, each func(*loupe.Vulnerability), query string, args ...any) error {
-	rows, err := q.QueryContext(ctx, query, args...)
+// vulnColumns are what queryVulns reads, from vuln v and advisory a.
+const vulnColumns = `SELECT v.id, v.package_name, v.package_version, v.package_kind, v.package_module, v.package_arch, v.package_cpe,
+	v.package_extra, v.dist, v.repo, v.fixed_in_version, v.range_lower, v.range_upper, v.arch_op,
+	a.id, a.updater, a.name, a.description, a.issued, a.links, a.severity, a.normalized_severity `
+
+// queryVulns runs "SELECT <vulnColumns> FROM <from> JOIN advisory a …
+// WHERE <where>" and calls each with every vulnerability. Advisories,
+// distributions and repositories are decoded once and shared.
+func queryVulns(ctx context.Context, q querier, each func(*loupe.Vulnerability), from, where string, args ...any) error {
+	dists, err := loadParts(ctx, q, `SELECT id, data FROM dist`, vulnparts.DecodeDist)
+	if err != nil {
+		return err
+	}
+	repos, err := loadParts(ctx, q, `SELECT id, data FROM repo`, vulnparts.DecodeRepo)
+	if err != nil {
+		return err
+	}
+	rows, err := q.QueryContext(ctx, vulnColumns+`FROM `+from+` JOIN advisory a ON a.id = v.advisory WHERE `+where, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	advisories := make(map[int64]*vulnparts.Advisory)
 	for rows.Next() {
 		var (
-			id   int64
-			data []byte
+			r                                        vulnparts.Row
+			name, version, kind, module, arch, cpe   sql.NullString
+			extra, lower, upper                      sql.NullString
+			dist, repo                               sql.NullInt64
+			archOp, advID, sev                       int64
+			updater, vname, desc, issued, links, svr sql.RawBytes
 		)
-		if err := rows.Scan(&id, &data); err != nil {
+		if err := rows.Scan(&r.ID, &name, &version, &kind, &module, &arch, &cpe, &extra, &dist, &repo, &r.FixedInVersion,
+			&lower, &upper, &archOp, &advID, &updater, &vname, &desc, &issued, &links, &svr, &sev); err != nil {
 			return err
 		}
-		v, err := decodeVuln(id, data)
+		a, ok := advisories[advID]
+		if !ok {
+			t, err := time.Parse(time.RFC3339Nano, string(issued))
+			if err != nil {
+				return fmt.Errorf("advisory %d: %w", advID, err)
+			}
+			a = &vulnparts.Advisory{Updater: string(updater), Name: string(vname), Description: string(desc), Issued: t,
+				Links: string(links), Severity: string(svr), NormalizedSeverity: loupe.Severity(sev)}
+			advisories[advID] = a
+		}
+		r.Advisory = a
+		if name.Valid {
+			r.Package = &vulnparts.Package{Name: name.String, Version: version.String, Kind: kind.String, Module: module.String, Arch: arch.String, CPE: cpe.String}
+			if extra.Valid {
+				r.Package.Extra = []byte(extra.String)
+			}
+		}
+		if lower.Valid {
+			r.RangeLower = &lower.String
+		}
+		if upper.Valid {
+			r.RangeUpper = &upper.String
+		}
+		r.Dist, r.Repo, r.ArchOp = dists[dist.Int64], repos[repo.Int64], loupe.ArchOp(archOp)
+		v, err := vulnparts.Join(&r)
 		if err != nil {
 			return err
 		}
 		each(v)
 	}
 	return rows.Err()
+}
+
+// loadParts decodes a whole table of shared parts (there are few).
+func loadParts[T any](ctx context.Context, q querier, query string, decode func([]byte) (*T, error)) (map[int64]*T, error) {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[int64]*T)
+	for rows.Next() {
+		var (
+			id   int64
+			data []byte
+		)
+		if err := rows.Scan(&id, &data); err != nil {
+			return nil, err
+		}
+		if out[id], err = decode(data); err != nil {
+			return nil, fmt.Errorf("stored part %d: %w", id, err)
+		}
+	}
+	return out, rows.Err()
 }
 
 // DataVersion identifies the live data: it changes whenever an update
@@ -364,9 +603,20 @@ func (s *MatcherStore) DeleteUpdateOperations(ctx context.Context, refs ...strin
 	return n, err
 }
 
+// deleteOrphans deletes vulnerabilities no span refers to, then the
+// shared parts no vulnerability refers to.
 func deleteOrphans(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, `DELETE FROM vuln WHERE NOT EXISTS (SELECT 1 FROM vuln_span WHERE vuln = vuln.id)`)
-	return err
+	for _, q := range []string{
+		`DELETE FROM vuln WHERE NOT EXISTS (SELECT 1 FROM vuln_span WHERE vuln = vuln.id)`,
+		`DELETE FROM advisory WHERE NOT EXISTS (SELECT 1 FROM vuln WHERE advisory = advisory.id)`,
+		`DELETE FROM dist WHERE NOT EXISTS (SELECT 1 FROM vuln WHERE dist = dist.id)`,
+		`DELETE FROM repo WHERE NOT EXISTS (SELECT 1 FROM vuln WHERE repo = repo.id)`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // UpdateDiff returns the vulnerabilities added and removed between two
@@ -398,10 +648,10 @@ func (s *MatcherStore) UpdateDiff(ctx context.Context, prev, cur string) (*loupe
 		return nil, errors.New("update diffs are only for vulnerability operations")
 	}
 	const aliveAt = `EXISTS (SELECT 1 FROM vuln_span s WHERE s.vuln = v.id AND s.updater = ?1 AND s.added <= %s AND (s.removed IS NULL OR s.removed > %s))`
-	q := `SELECT v.id, v.data FROM vuln v WHERE ` + fmt.Sprintf(aliveAt, "?2", "?2") + ` AND NOT ` + fmt.Sprintf(aliveAt, "?3", "?3") + ` ORDER BY v.id`
+	where := fmt.Sprintf(aliveAt, "?2", "?2") + ` AND NOT ` + fmt.Sprintf(aliveAt, "?3", "?3") + ` ORDER BY v.id`
 	collect := func(in, notIn int64) ([]loupe.Vulnerability, error) {
 		var out []loupe.Vulnerability
-		err := queryVulns(ctx, tx, func(v *loupe.Vulnerability) { out = append(out, *v) }, q, curOp.Updater, in, notIn)
+		err := queryVulns(ctx, tx, func(v *loupe.Vulnerability) { out = append(out, *v) }, `vuln v`, where, curOp.Updater, in, notIn)
 		return out, err
 	}
 	if diff.Added, err = collect(curID, prevID); err != nil {

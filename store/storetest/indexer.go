@@ -70,6 +70,8 @@ func IndexerStore(t *testing.T, open func(t *testing.T) IndexerStoreUnderTest) {
 		t.Run("SharedLayersOneCall", func(t *testing.T) { testDeleteSharedLayersOneCall(t, open(t)) })
 	})
 	t.Run("Concurrent", func(t *testing.T) { testIndexerConcurrent(t, open(t)) })
+	t.Run("Leases", func(t *testing.T) { testLeases(t, open(t)) })
+	t.Run("LockExclusion", func(t *testing.T) { testLockExclusion(t, open(t)) })
 }
 
 // putLayerFindings stores findings version v of every listed scanner for

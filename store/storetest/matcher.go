@@ -55,6 +55,8 @@ func MatcherStore(t *testing.T, open func(t *testing.T) MatcherStoreUnderTest) {
 	sub(t, open, "RecordAttempt", testRecordAttempt)
 	sub(t, open, "IndependentUpdaters", testIndependentUpdaters)
 	sub(t, open, "Concurrent", testMatcherConcurrent)
+	sub(t, open, "Leases", func(t *testing.T, s MatcherStoreUnderTest) { testLeases(t, s) })
+	sub(t, open, "LockExclusion", func(t *testing.T, s MatcherStoreUnderTest) { testLockExclusion(t, s) })
 }
 
 // sub runs f as subtest name of t on a fresh store.

@@ -36,6 +36,7 @@ type memReport struct {
 }
 
 type memIndexer struct {
+	memLeases
 	mu       sync.Mutex
 	findings map[loupe.Digest]map[indexer.ScannerID][]byte
 	reports  map[loupe.Digest]memReport
@@ -118,6 +119,7 @@ func (s *memIndexer) DeleteManifests(_ context.Context, manifests []loupe.Digest
 
 // memMatcher keeps every operation's full snapshot.
 type memMatcher struct {
+	memLeases
 	mu      sync.Mutex
 	version int
 	ops     []*memOp // oldest first
@@ -323,4 +325,38 @@ func (s *memMatcher) UpdateDiff(_ context.Context, prev, cur string) (*loupe.Upd
 	}
 	d.Added, d.Removed = s.withIDs(added), s.withIDs(removed)
 	return d, nil
+}
+
+// memLeases is the reference store.Leaser.
+type memLeases struct {
+	mu     sync.Mutex
+	leases map[string]memLease
+}
+
+type memLease struct {
+	owner   string
+	expires time.Time
+}
+
+func (m *memLeases) Acquire(_ context.Context, key, owner string, ttl time.Duration) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.leases == nil {
+		m.leases = make(map[string]memLease)
+	}
+	now := time.Now()
+	if l, ok := m.leases[key]; ok && l.owner != owner && now.Before(l.expires) {
+		return false, nil
+	}
+	m.leases[key] = memLease{owner, now.Add(ttl)}
+	return true, nil
+}
+
+func (m *memLeases) Release(_ context.Context, key, owner string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if l, ok := m.leases[key]; ok && l.owner == owner {
+		delete(m.leases, key)
+	}
+	return nil
 }

@@ -28,3 +28,11 @@ CREATE TABLE manifest_layer (
 ) WITHOUT ROWID;
 
 CREATE INDEX manifest_layer_layer ON manifest_layer (layer);
+
+-- Leases: cross-process locks (see package store). expires is Unix
+-- nanoseconds.
+CREATE TABLE lease (
+	key     TEXT PRIMARY KEY,
+	owner   TEXT NOT NULL,
+	expires INTEGER NOT NULL
+) WITHOUT ROWID;

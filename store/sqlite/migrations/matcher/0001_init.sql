@@ -9,12 +9,50 @@ CREATE TABLE update_operation (
 );
 CREATE INDEX update_operation_updater ON update_operation (updater, id);
 
--- Each distinct vulnerability, stored once; hash is the SHA-256 of data.
-CREATE TABLE vuln (
+-- The parts vulnerabilities share, each stored once per content (hash is
+-- a SHA-256 of the canonical encoding, see store/internal/vulnparts).
+CREATE TABLE advisory (
+	id                  INTEGER PRIMARY KEY,
+	hash                BLOB NOT NULL UNIQUE,
+	updater             TEXT NOT NULL,
+	name                TEXT NOT NULL,
+	description         TEXT NOT NULL,
+	issued              TEXT NOT NULL,
+	links               TEXT NOT NULL,
+	severity            TEXT NOT NULL,
+	normalized_severity INTEGER NOT NULL
+);
+CREATE TABLE dist (
 	id   INTEGER PRIMARY KEY,
 	hash BLOB NOT NULL UNIQUE,
-	data BLOB NOT NULL
+	data TEXT NOT NULL
 );
+CREATE TABLE repo (
+	id   INTEGER PRIMARY KEY,
+	hash BLOB NOT NULL UNIQUE,
+	data TEXT NOT NULL
+);
+
+-- Each distinct vulnerability: what its advisory affects, and how.
+CREATE TABLE vuln (
+	id               INTEGER PRIMARY KEY,
+	hash             BLOB NOT NULL UNIQUE,
+	advisory         INTEGER NOT NULL REFERENCES advisory (id),
+	package_name     TEXT,
+	package_version  TEXT,
+	package_kind     TEXT,
+	package_module   TEXT,
+	package_arch     TEXT,
+	package_cpe      TEXT,
+	package_extra    TEXT,
+	dist             INTEGER REFERENCES dist (id),
+	repo             INTEGER REFERENCES repo (id),
+	fixed_in_version TEXT NOT NULL,
+	range_lower      TEXT,
+	range_upper      TEXT,
+	arch_op          INTEGER NOT NULL
+);
+CREATE INDEX vuln_advisory ON vuln (advisory);
 
 -- When a vulnerability was part of an updater's data: from the operation
 -- that added it, until the one that removed it (NULL while it is live).
@@ -36,3 +74,11 @@ CREATE TABLE updater_status (
 	last_error   TEXT,
 	fingerprint  TEXT
 );
+
+-- Leases: cross-process locks (see package store). expires is Unix
+-- nanoseconds.
+CREATE TABLE lease (
+	key     TEXT PRIMARY KEY,
+	owner   TEXT NOT NULL,
+	expires INTEGER NOT NULL
+) WITHOUT ROWID;

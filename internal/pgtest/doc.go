@@ -1,0 +1,16 @@
+// Package pgtest gives tests a real PostgreSQL database.
+//
+// The server is, in order: the one $LOUPE_TEST_PGCONN names; a server on
+// 127.0.0.1:5432 that accepts the postgres user without a password (trust
+// authentication, as on Loupe's development and CI machines); or a
+// throwaway cluster that pgtest starts with initdb and pg_ctl when they
+// are installed, and stops when the test binary exits. Without any of
+// them the tests that need PostgreSQL are skipped, with a message on
+// stderr that says so — unless CI=true, where a skipped PostgreSQL test
+// fails the run.
+//
+// Every call to DB creates a new, empty database on that server and drops
+// it when the test ends, so tests run in parallel without sharing state.
+// Packages that use pgtest call Main from their TestMain, so that a
+// throwaway cluster is stopped at the end.
+package pgtest

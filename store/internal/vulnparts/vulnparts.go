@@ -1,0 +1,191 @@
+// Package vulnparts splits vulnerabilities into the parts Loupe's stores
+// keep, and joins them back.
+//
+// A vulnerability is stored as a small row that refers to three shared
+// parts: its advisory (the updater, name, description, links, dates and
+// severity, which every release or package a CVE affects repeats), its
+// distribution and its repository. Each part is stored once per content,
+// keyed by a SHA-256 of its canonical encoding; the row itself is keyed by
+// the hash of the whole vulnerability, so identical content always has the
+// same row. Both the SQLite and the PostgreSQL store use this package, so
+// that they agree on identity.
+package vulnparts
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/loupe-dev/loupe"
+)
+
+// Hash is a SHA-256 content hash.
+type Hash = [sha256.Size]byte
+
+// Advisory is the part of a vulnerability that does not depend on the
+// package or release it affects.
+type Advisory struct {
+	Updater            string         `json:"u"`
+	Name               string         `json:"n"`
+	Description        string         `json:"d"`
+	Issued             time.Time      `json:"i"`
+	Links              string         `json:"l"`
+	Severity           string         `json:"s"`
+	NormalizedSeverity loupe.Severity `json:"ns"`
+}
+
+// Package holds the columns of a vulnerability's package; nil means the
+// vulnerability has none.
+type Package struct {
+	Name, Version, Kind, Module, Arch, CPE string
+	// Extra is JSON of the rarely set remainder (ID, Source,
+	// NormalizedVersion), or nil.
+	Extra []byte
+}
+
+type packageExtra struct {
+	ID                string         `json:"id,omitempty"`
+	Source            *loupe.Package `json:"source,omitempty"`
+	NormalizedVersion loupe.Version  `json:"nv,omitzero"`
+}
+
+// Parts is a vulnerability split for storage.
+type Parts struct {
+	// Hash identifies the whole vulnerability.
+	Hash Hash
+
+	Advisory     Advisory
+	AdvisoryHash Hash
+
+	// Dist and Repo are JSON, nil when absent, with their hashes.
+	Dist, Repo         []byte
+	DistHash, RepoHash Hash
+
+	Package *Package
+
+	FixedInVersion string
+	// RangeLower and RangeUpper are normalized-version text; both nil
+	// means no range.
+	RangeLower, RangeUpper *string
+	ArchOp                 loupe.ArchOp
+}
+
+// Split splits v (whose ID is ignored).
+func Split(v *loupe.Vulnerability) (*Parts, error) {
+	c := *v
+	c.ID = ""
+	c.Issued = c.Issued.UTC()
+	whole, err := json.Marshal(&c)
+	if err != nil {
+		return nil, err
+	}
+	p := &Parts{
+		Hash: sha256.Sum256(whole),
+		Advisory: Advisory{
+			Updater: v.Updater, Name: v.Name, Description: v.Description, Issued: v.Issued.UTC(),
+			Links: v.Links, Severity: v.Severity, NormalizedSeverity: v.NormalizedSeverity,
+		},
+		FixedInVersion: v.FixedInVersion,
+		ArchOp:         v.ArchOperation,
+	}
+	adv, err := json.Marshal(&p.Advisory)
+	if err != nil {
+		return nil, err
+	}
+	p.AdvisoryHash = sha256.Sum256(adv)
+	if v.Dist != nil {
+		if p.Dist, err = json.Marshal(v.Dist); err != nil {
+			return nil, err
+		}
+		p.DistHash = sha256.Sum256(p.Dist)
+	}
+	if v.Repo != nil {
+		if p.Repo, err = json.Marshal(v.Repo); err != nil {
+			return nil, err
+		}
+		p.RepoHash = sha256.Sum256(p.Repo)
+	}
+	if pkg := v.Package; pkg != nil {
+		p.Package = &Package{Name: pkg.Name, Version: pkg.Version, Kind: pkg.Kind, Module: pkg.Module, Arch: pkg.Arch, CPE: pkg.CPE}
+		extra := packageExtra{ID: pkg.ID, Source: pkg.Source, NormalizedVersion: pkg.NormalizedVersion}
+		if extra != (packageExtra{}) {
+			if p.Package.Extra, err = json.Marshal(&extra); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if r := v.Range; r != nil {
+		lo, err := r.Lower.MarshalText()
+		if err != nil {
+			return nil, err
+		}
+		hi, err := r.Upper.MarshalText()
+		if err != nil {
+			return nil, err
+		}
+		l, h := string(lo), string(hi)
+		p.RangeLower, p.RangeUpper = &l, &h
+	}
+	return p, nil
+}
+
+// Row is a stored vulnerability row, with its parts looked up.
+type Row struct {
+	ID       int64
+	Advisory *Advisory
+	// Dist and Repo are shared, decoded parts; nil when absent.
+	Dist *loupe.Distribution
+	Repo *loupe.Repository
+
+	Package                *Package
+	FixedInVersion         string
+	RangeLower, RangeUpper *string
+	ArchOp                 loupe.ArchOp
+}
+
+// Join builds the vulnerability of a row.
+func Join(r *Row) (*loupe.Vulnerability, error) {
+	a := r.Advisory
+	v := &loupe.Vulnerability{
+		ID: fmt.Sprint(r.ID), Updater: a.Updater, Name: a.Name, Description: a.Description, Issued: a.Issued,
+		Links: a.Links, Severity: a.Severity, NormalizedSeverity: a.NormalizedSeverity,
+		Dist: r.Dist, Repo: r.Repo, FixedInVersion: r.FixedInVersion, ArchOperation: r.ArchOp,
+	}
+	if p := r.Package; p != nil {
+		v.Package = &loupe.Package{Name: p.Name, Version: p.Version, Kind: p.Kind, Module: p.Module, Arch: p.Arch, CPE: p.CPE}
+		if len(p.Extra) > 0 {
+			var extra packageExtra
+			if err := json.Unmarshal(p.Extra, &extra); err != nil {
+				return nil, fmt.Errorf("vulnerability %d: package: %w", r.ID, err)
+			}
+			v.Package.ID, v.Package.Source, v.Package.NormalizedVersion = extra.ID, extra.Source, extra.NormalizedVersion
+		}
+	}
+	if r.RangeLower != nil || r.RangeUpper != nil {
+		v.Range = &loupe.Range{}
+		if r.RangeLower != nil {
+			if err := v.Range.Lower.UnmarshalText([]byte(*r.RangeLower)); err != nil {
+				return nil, fmt.Errorf("vulnerability %d: range: %w", r.ID, err)
+			}
+		}
+		if r.RangeUpper != nil {
+			if err := v.Range.Upper.UnmarshalText([]byte(*r.RangeUpper)); err != nil {
+				return nil, fmt.Errorf("vulnerability %d: range: %w", r.ID, err)
+			}
+		}
+	}
+	return v, nil
+}
+
+// DecodeDist decodes a stored distribution.
+func DecodeDist(b []byte) (*loupe.Distribution, error) {
+	var d loupe.Distribution
+	return &d, json.Unmarshal(b, &d)
+}
+
+// DecodeRepo decodes a stored repository.
+func DecodeRepo(b []byte) (*loupe.Repository, error) {
+	var r loupe.Repository
+	return &r, json.Unmarshal(b, &r)
+}
