@@ -9,8 +9,9 @@
 // stderr that says so — unless CI=true, where a skipped PostgreSQL test
 // fails the run.
 //
-// Every call to DB creates a new, empty database on that server and drops
-// it when the test ends, so tests run in parallel without sharing state.
-// Packages that use pgtest call Main from their TestMain, so that a
-// throwaway cluster is stopped at the end.
+// Every call to DB creates a new, empty database on that server, so tests
+// run in parallel without sharing state. Packages that use pgtest call Main
+// from their TestMain: it drops the databases when the tests are done, all
+// at once, and stops a throwaway cluster. (Without Main, each database is
+// dropped when its test ends.)
 package pgtest
