@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -37,9 +38,12 @@ func TestParseRealData(t *testing.T) {
 			want := countAdvisories(t, dir, tc.eco)
 
 			u := updaterFor(t, tc.eco)
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
 			start := time.Now()
 			vulns, err := u.Parse(context.Background(), bytes.NewReader(archive))
 			elapsed := time.Since(start)
+			runtime.ReadMemStats(&after)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -50,9 +54,10 @@ func TestParseRealData(t *testing.T) {
 					t.Fatalf("incomplete vulnerability %+v", v)
 				}
 			}
-			t.Logf("%s: %d files, %d advisories kept, %d vulnerabilities, %d compressed bytes; parsed in %v: %.0f advisories/s, %.1f MB/s",
-				tc.eco, want.files, len(names), len(vulns), len(archive), elapsed.Round(time.Millisecond),
-				float64(want.files)/elapsed.Seconds(), float64(want.bytes)/1e6/elapsed.Seconds())
+			t.Logf("%s: %d files (%.1f MB, %.1f MB zipped), %d advisories kept, %d vulnerabilities; parsed in %v: %.0f advisories/s, %.1f MB/s; allocated %.1f MB",
+				tc.eco, want.files, float64(want.bytes)/1e6, float64(len(archive))/1e6, len(names), len(vulns),
+				elapsed.Round(time.Millisecond), float64(want.files)/elapsed.Seconds(), float64(want.bytes)/1e6/elapsed.Seconds(),
+				float64(after.TotalAlloc-before.TotalAlloc)/1e6)
 			if len(names) != want.advisories || want.advisories == 0 {
 				t.Errorf("got %d distinct advisories, want %d", len(names), want.advisories)
 			}
