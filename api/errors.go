@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+
+	"github.com/loupe-dev/loupe/store"
 )
 
 // statusClientClosed is nginx's "client closed request", logged when the
@@ -59,4 +61,16 @@ func methodNotAllowed(w http.ResponseWriter, r *http.Request, allowed ...string)
 		w.Header().Add("Allow", m)
 	}
 	apiError(w, r, http.StatusMethodNotAllowed, "method disallowed: %s", r.Method)
+}
+
+// serverError writes a failure of the service behind the API: 503 with
+// Retry-After when its database is unavailable (a retry may succeed), 500
+// otherwise.
+func serverError(w http.ResponseWriter, r *http.Request, err error, format string, args ...any) {
+	if errors.Is(err, store.ErrUnavailable) {
+		w.Header().Set("Retry-After", "5")
+		apiError(w, r, http.StatusServiceUnavailable, format, args...)
+		return
+	}
+	apiError(w, r, http.StatusInternalServerError, format, args...)
 }

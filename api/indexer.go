@@ -117,7 +117,7 @@ func (h *indexerRoutes) index(w http.ResponseWriter, r *http.Request) {
 		apiError(w, r, http.StatusBadRequest, "failed to start scan: %v", err)
 		return
 	default:
-		apiError(w, r, http.StatusInternalServerError, "failed to start scan: %v", err)
+		serverError(w, r, err, "failed to start scan: %v", err)
 		return
 	}
 	hdr.Set("ETag", etag(state))
@@ -133,7 +133,7 @@ func (h *indexerRoutes) bulkDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	deleted, err := h.ix.Delete(r.Context(), digests...)
 	if err != nil {
-		apiError(w, r, http.StatusInternalServerError, "could not delete manifests: %v", err)
+		serverError(w, r, err, "could not delete manifests: %v", err)
 		return
 	}
 	if deleted == nil {
@@ -157,7 +157,7 @@ func (h *indexerRoutes) manifest(w http.ResponseWriter, r *http.Request) {
 		h.getReport(w, r, d)
 	case http.MethodDelete:
 		if _, err := h.ix.Delete(r.Context(), d); err != nil {
-			apiError(w, r, http.StatusInternalServerError, "could not delete manifest: %v", err)
+			serverError(w, r, err, "could not delete manifest: %v", err)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -181,7 +181,7 @@ func (h *indexerRoutes) getReport(w http.ResponseWriter, r *http.Request, d loup
 		apiError(w, r, http.StatusNotFound, "index report not found")
 		return
 	default:
-		apiError(w, r, http.StatusInternalServerError, "could not retrieve index report: %v", err)
+		serverError(w, r, err, "could not retrieve index report: %v", err)
 		return
 	}
 	w.Header().Set("ETag", etag(state))
@@ -224,7 +224,7 @@ func writeJSON(w http.ResponseWriter, r *http.Request, status int, contentType s
 		b, err = json.Marshal(v)
 	}
 	if err != nil {
-		apiError(w, r, http.StatusInternalServerError, "encoding response: %v", err)
+		serverError(w, r, err, "encoding response: %v", err)
 		return
 	}
 	if contentType == "" {

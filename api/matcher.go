@@ -72,7 +72,7 @@ func (h *matcherRoutes) vulnerabilityReport(w http.ResponseWriter, r *http.Reque
 	ok, err := h.m.Initialized(r.Context())
 	switch {
 	case err != nil:
-		apiError(w, r, http.StatusInternalServerError, "experienced a server side error: %v", err)
+		serverError(w, r, err, "experienced a server side error: %v", err)
 		return
 	case !ok:
 		// No vulnerability data has landed yet: say so, rather than
@@ -87,12 +87,12 @@ func (h *matcherRoutes) vulnerabilityReport(w http.ResponseWriter, r *http.Reque
 		apiError(w, r, http.StatusNotFound, "index report for manifest %q not found", d)
 		return
 	default:
-		apiError(w, r, http.StatusInternalServerError, "experienced a server side error: %v", err)
+		serverError(w, r, err, "experienced a server side error: %v", err)
 		return
 	}
 	vr, err := h.m.Scan(r.Context(), ir)
 	if err != nil {
-		apiError(w, r, http.StatusInternalServerError, "failed to start scan: %v", err)
+		serverError(w, r, err, "failed to start scan: %v", err)
 		return
 	}
 	w.Header().Set("Cache-Control", fmt.Sprintf("max-age=%d", int(h.opts.CacheAge.Round(time.Second).Seconds())))
@@ -135,7 +135,7 @@ func (h *matcherRoutes) updateOperations(w http.ResponseWriter, r *http.Request)
 	}
 	ops, err := h.m.UpdateOperations(r.Context(), kind, latest)
 	if err != nil {
-		apiError(w, r, http.StatusInternalServerError, "could not get update operations: %v", err)
+		serverError(w, r, err, "could not get update operations: %v", err)
 		return
 	}
 	writeJSON(w, r, http.StatusOK, "", ops)
@@ -152,7 +152,7 @@ func (h *matcherRoutes) deleteUpdateOperation(w http.ResponseWriter, r *http.Req
 		return
 	}
 	if _, err := h.m.DeleteUpdateOperations(r.Context(), ref.String()); err != nil {
-		apiError(w, r, http.StatusInternalServerError, "could not delete update operation: %v", err)
+		serverError(w, r, err, "could not delete update operation: %v", err)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
@@ -186,7 +186,7 @@ func (h *matcherRoutes) updateDiff(w http.ResponseWriter, r *http.Request) {
 	}
 	diff, err := h.m.UpdateDiff(r.Context(), prevRef, cur.String())
 	if err != nil {
-		apiError(w, r, http.StatusInternalServerError, "could not get update diff: %v", err)
+		serverError(w, r, err, "could not get update diff: %v", err)
 		return
 	}
 	writeJSON(w, r, http.StatusOK, "", diff)

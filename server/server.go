@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -22,6 +23,7 @@ import (
 	"github.com/loupe-dev/loupe/ecosystem/all"
 	"github.com/loupe-dev/loupe/indexer"
 	"github.com/loupe-dev/loupe/matcher"
+	"github.com/loupe-dev/loupe/store/postgres"
 	"github.com/loupe-dev/loupe/store/sqlite"
 	"github.com/loupe-dev/loupe/updater"
 )
@@ -37,14 +39,17 @@ type Options struct {
 	IntrospectionListener net.Listener
 	// Ready is called once the API is serving.
 	Ready func(apiAddr net.Addr)
+	// ReloadInterval is how often a matcher checks its database for data
+	// another process landed; 0 means DefaultReloadInterval.
+	ReloadInterval time.Duration
 }
 
 // shutdownGrace is how long in-flight requests get to finish.
 const shutdownGrace = 30 * time.Second
 
-// reloadInterval is how often a matcher checks the store for data that
-// another process landed.
-const reloadInterval = 15 * time.Second
+// DefaultReloadInterval is how often a matcher checks the store for data
+// that another process landed.
+const DefaultReloadInterval = 15 * time.Second
 
 // Run runs Loupe in opts.Mode until ctx ends.
 func Run(ctx context.Context, opts Options) error {
@@ -64,11 +69,7 @@ func Run(ctx context.Context, opts Options) error {
 
 	var ix *indexer.Indexer
 	if opts.Mode == config.ComboMode || opts.Mode == config.IndexerMode {
-		path, err := embeddedPath(cfg, cfg.Indexer.ConnString, "indexer.db")
-		if err != nil {
-			return fmt.Errorf("indexer: %w", err)
-		}
-		store, err := sqlite.OpenIndexer(ctx, path)
+		store, where, err := openIndexerStore(ctx, cfg)
 		if err != nil {
 			return fmt.Errorf("indexer: %w", err)
 		}
@@ -87,18 +88,14 @@ func Run(ctx context.Context, opts Options) error {
 			IsNotFound:  isNotFound,
 			Concurrency: cfg.Indexer.IndexReportRequestConcurrency,
 		})
-		slog.InfoContext(ctx, "indexer ready", "database", path, "state", ix.State())
+		slog.InfoContext(ctx, "indexer ready", "database", where, "state", ix.State())
 	}
 
 	if opts.Mode == config.ComboMode || opts.Mode == config.MatcherMode {
 		if opts.Mode == config.MatcherMode {
 			return errors.New("mode matcher: not yet supported; run -mode combo")
 		}
-		path, err := embeddedPath(cfg, cfg.Matcher.ConnString, "matcher.db")
-		if err != nil {
-			return fmt.Errorf("matcher: %w", err)
-		}
-		store, err := sqlite.OpenMatcher(ctx, path)
+		store, where, err := openMatcherStore(ctx, cfg)
 		if err != nil {
 			return fmt.Errorf("matcher: %w", err)
 		}
@@ -132,7 +129,7 @@ func Run(ctx context.Context, opts Options) error {
 			g.Go(func() error { mgr.Run(ctx); return nil })
 		}
 		g.Go(func() error {
-			t := time.NewTicker(reloadInterval)
+			t := time.NewTicker(cmp.Or(opts.ReloadInterval, DefaultReloadInterval))
 			defer t.Stop()
 			for {
 				select {
@@ -145,7 +142,7 @@ func Run(ctx context.Context, opts Options) error {
 				}
 			}
 		})
-		slog.InfoContext(ctx, "matcher ready", "database", path, "updater_sets", setNames(sets))
+		slog.InfoContext(ctx, "matcher ready", "database", where, "updater_sets", setNames(sets))
 	}
 
 	if opts.Mode == config.NotifierMode {
@@ -217,12 +214,8 @@ func isNotFound(err error) bool {
 	return errors.Is(err, indexer.ErrNotFound) || errors.Is(err, api.ErrNotFound)
 }
 
-// embeddedPath returns the SQLite file for a service's connstring.
-func embeddedPath(cfg *config.Config, connstring, file string) (string, error) {
-	path, ok := config.IsEmbedded(connstring)
-	if !ok {
-		return "", errors.New("PostgreSQL connstrings are not supported yet; leave connstring empty for the embedded database")
-	}
+// embeddedPath returns the SQLite file of an embedded connstring.
+func embeddedPath(cfg *config.Config, path, file string) (string, error) {
 	if path != "" {
 		return path, nil
 	}
@@ -231,6 +224,44 @@ func embeddedPath(cfg *config.Config, connstring, file string) (string, error) {
 		return "", fmt.Errorf("locating data_dir: %w", err)
 	}
 	return filepath.Join(dir, file), nil
+}
+
+type indexerStore interface {
+	indexer.Store
+	Close() error
+}
+
+// openIndexerStore opens the indexer's database: embedded or PostgreSQL,
+// as its connstring says. where describes it for the logs.
+func openIndexerStore(ctx context.Context, cfg *config.Config) (s indexerStore, where string, err error) {
+	if path, ok := config.IsEmbedded(cfg.Indexer.ConnString); ok {
+		if path, err = embeddedPath(cfg, path, "indexer.db"); err != nil {
+			return nil, "", err
+		}
+		s, err := sqlite.OpenIndexer(ctx, path)
+		return s, path, err
+	}
+	s, err = postgres.OpenIndexer(ctx, cfg.Indexer.ConnString, cfg.Indexer.Migrations)
+	return s, "postgresql", err
+}
+
+type matcherStore interface {
+	matcher.Store
+	updater.Store
+	Close() error
+}
+
+// openMatcherStore opens the matcher's database, as openIndexerStore.
+func openMatcherStore(ctx context.Context, cfg *config.Config) (s matcherStore, where string, err error) {
+	if path, ok := config.IsEmbedded(cfg.Matcher.ConnString); ok {
+		if path, err = embeddedPath(cfg, path, "matcher.db"); err != nil {
+			return nil, "", err
+		}
+		s, err := sqlite.OpenMatcher(ctx, path)
+		return s, path, err
+	}
+	s, err = postgres.OpenMatcher(ctx, cfg.Matcher.ConnString, cfg.Matcher.Migrations)
+	return s, "postgresql", err
 }
 
 // selectMatchers applies matchers.names: nil means all.

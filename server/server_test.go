@@ -153,8 +153,12 @@ const tracker = `{
 }`
 
 // TestEndToEnd indexes a real layer over the API, loads a feed from a
-// loopback server, and checks the exact vulnerability report.
-func TestEndToEnd(t *testing.T) {
+// loopback server, and checks the exact vulnerability report, on the
+// embedded database.
+func TestEndToEnd(t *testing.T) { endToEnd(t, "") }
+
+// endToEnd runs the end-to-end test with extra configuration.
+func endToEnd(t *testing.T, extra string) {
 	feed := newServe(t)
 	feed.bodies["/tracker.json"] = []byte(tracker)
 	api := loupeServer(t, fmt.Sprintf(`
@@ -164,7 +168,7 @@ updaters:
   config:
     debian:
       json_url: %s/tracker.json
-`, feed.URL))
+`, feed.URL)+extra)
 
 	reg := newServe(t)
 	debs := []layertest.Deb{

@@ -73,6 +73,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 
 	if err := server.Run(ctx, server.Options{Config: cfg, Mode: mode}); err != nil {
+		if ctx.Err() != nil {
+			// Stopped while starting: a clean shutdown.
+			slog.Info("stopped during startup", "reason", err)
+			return 0
+		}
 		slog.Error("fatal", "reason", err)
 		return 1
 	}

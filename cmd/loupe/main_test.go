@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -65,10 +66,15 @@ func TestExitCodes(t *testing.T) {
 func TestRunsUntilCancelled(t *testing.T) {
 	cfg := writeConfig(t, "config.json", `{"http_listen_addr": "127.0.0.1:0", "introspection_addr": "127.0.0.1:0", "data_dir": "`+t.TempDir()+`", "matcher": {"disable_updaters": true}}`)
 	ctx, cancel := context.WithCancel(context.Background())
-	var stderr bytes.Buffer
+	var stderr syncBuffer
 	done := make(chan int)
 	go func() { done <- run(ctx, []string{"-conf", cfg}, env(nil), &stderr) }()
-	time.Sleep(300 * time.Millisecond)
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(stderr.String(), `"msg":"api listening"`); {
+		if time.Now().After(deadline) {
+			t.Fatalf("not listening after 30s:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	cancel()
 	select {
 	case code := <-done:
@@ -81,4 +87,22 @@ func TestRunsUntilCancelled(t *testing.T) {
 	if !strings.Contains(stderr.String(), `"msg":"api listening"`) {
 		t.Errorf("no api listening log line:\n%s", stderr.String())
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -2,13 +2,18 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/internal/pgtest"
+	"github.com/loupe-dev/loupe/store"
 	"github.com/loupe-dev/loupe/store/storetest"
 )
 
@@ -92,4 +97,72 @@ func TestBadConnString(t *testing.T) {
 	if _, err := OpenIndexer(context.Background(), "host=127.0.0.1 port=notaport", true); err == nil {
 		t.Error("a bad connstring opened")
 	}
+}
+
+// withParam adds a key=value parameter to a connection string of either
+// form.
+func withParam(conn, key, value string) string {
+	if strings.Contains(conn, "://") {
+		sep := "?"
+		if strings.Contains(conn, "?") {
+			sep = "&"
+		}
+		return conn + sep + key + "=" + value
+	}
+	return conn + " " + key + "=" + value
+}
+
+// TestPoolExhaustion: with every connection busy, requests queue for a
+// free one and succeed; past the acquire timeout they fail as unavailable
+// (503), not at once and not forever.
+func TestPoolExhaustion(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenIndexer(ctx, withParam(pgtest.DB(t), "pool_max_conns", "1"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.acquireTimeout = 500 * time.Millisecond
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, _, err := s.Report(ctx, digestOf("m"))
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("queued request: %v", err)
+		}
+	}
+
+	held, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, _, _, err = s.Report(ctx, digestOf("m"))
+	waited := time.Since(start)
+	held.Release()
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("exhausted pool: err = %v, want ErrUnavailable", err)
+	}
+	if waited < 400*time.Millisecond {
+		t.Errorf("failed after %v, before the acquire timeout", waited)
+	}
+	if _, _, _, err := s.Report(ctx, digestOf("m")); err != nil {
+		t.Errorf("after the connection is free again: %v", err)
+	}
+}
+
+func digestOf(s string) loupe.Digest {
+	sum := sha256.Sum256([]byte(s))
+	d, _ := loupe.NewDigest(loupe.SHA256, sum[:])
+	return d
 }
