@@ -73,8 +73,12 @@ func (s *MatcherStore) UpdateVulnerabilities(ctx context.Context, updater, finge
 		if err := lockShared(ctx, tx); err != nil {
 			return err
 		}
+		uid, err := updaterID(ctx, tx, updater)
+		if err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `SELECT v.id, v.hash FROM loupe_matcher.vuln_span s JOIN loupe_matcher.vuln v ON v.id = s.vuln
-			WHERE s.updater = $1 AND s.removed IS NULL`, updater)
+			WHERE s.updater = $1 AND s.removed IS NULL`, uid)
 		if err != nil {
 			return err
 		}
@@ -121,11 +125,11 @@ func (s *MatcherStore) UpdateVulnerabilities(ctx context.Context, updater, finge
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO loupe_matcher.vuln_span (updater, vuln, added)
-			SELECT $1, v.id, $2 FROM tmp_vuln t JOIN loupe_matcher.vuln v ON v.hash = t.hash`, updater, opID); err != nil {
+			SELECT $1, v.id, $2 FROM tmp_vuln t JOIN loupe_matcher.vuln v ON v.hash = t.hash`, uid, opID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE loupe_matcher.vuln_span SET removed = $1 WHERE updater = $2 AND removed IS NULL AND vuln = ANY($3)`,
-			opID, updater, removed); err != nil {
+			opID, uid, removed); err != nil {
 			return err
 		}
 		op = &o
@@ -136,6 +140,19 @@ func (s *MatcherStore) UpdateVulnerabilities(ctx context.Context, updater, finge
 	}
 	return op, nil
 }
+
+// updaterID returns the number of the updater named name, numbering it
+// if it is new.
+func updaterID(ctx context.Context, tx pgx.Tx, name string) (int32, error) {
+	var id int32
+	err := tx.QueryRow(ctx, `INSERT INTO loupe_matcher.updater (name) VALUES ($1)
+		ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, name).Scan(&id)
+	return id, err
+}
+
+// updaterNumber is the subquery that turns an updater's name into its
+// number.
+const updaterNumber = `(SELECT id FROM loupe_matcher.updater WHERE name = $1)`
 
 // insertVulns copies parts into temporary tables and inserts what is not
 // stored yet: shared parts first, then the vulnerabilities. It leaves
@@ -529,8 +546,8 @@ func (s *MatcherStore) DeleteUpdateOperations(ctx context.Context, refs ...strin
 				return err
 			}
 			for _, q := range []string{
-				`DELETE FROM loupe_matcher.vuln_span WHERE updater = $1 AND added > $2`,
-				`UPDATE loupe_matcher.vuln_span SET removed = NULL WHERE updater = $1 AND removed > $2`,
+				`DELETE FROM loupe_matcher.vuln_span WHERE updater = ` + updaterNumber + ` AND added > $2`,
+				`UPDATE loupe_matcher.vuln_span SET removed = NULL WHERE updater = ` + updaterNumber + ` AND removed > $2`,
 			} {
 				if _, err := tx.Exec(ctx, q, updater, newest); err != nil {
 					return err
@@ -584,7 +601,7 @@ func (s *MatcherStore) UpdateDiff(ctx context.Context, prev, cur string) (*loupe
 		if curOp.Kind != loupe.VulnerabilityUpdate || (prevID != 0 && diff.Prev.Kind != loupe.VulnerabilityUpdate) {
 			return errors.New("update diffs are only for vulnerability operations")
 		}
-		const aliveAt = `EXISTS (SELECT 1 FROM loupe_matcher.vuln_span s WHERE s.vuln = v.id AND s.updater = $1 AND s.added <= %[1]s AND (s.removed IS NULL OR s.removed > %[1]s))`
+		const aliveAt = `EXISTS (SELECT 1 FROM loupe_matcher.vuln_span s WHERE s.vuln = v.id AND s.updater = ` + updaterNumber + ` AND s.added <= %[1]s AND (s.removed IS NULL OR s.removed > %[1]s))`
 		where := fmt.Sprintf(aliveAt, "$2") + ` AND NOT ` + fmt.Sprintf(aliveAt, "$3")
 		sp, err := loadShared(ctx, tx, `WHERE a.id IN (SELECT v.advisory FROM loupe_matcher.vuln v WHERE `+
 			`(`+fmt.Sprintf(aliveAt, "$2")+`) <> (`+fmt.Sprintf(aliveAt, "$3")+`))`, curOp.Updater, curID, prevID)
@@ -633,8 +650,8 @@ func (s *MatcherStore) GC(ctx context.Context, retention int) (int, error) {
 				DELETE FROM loupe_matcher.update_operation o USING ranked r
 				WHERE o.id = r.id AND r.n > $1 RETURNING o.id
 			), spans AS (
-				DELETE FROM loupe_matcher.vuln_span s USING oldest_kept k
-				WHERE s.updater = k.updater AND s.removed IS NOT NULL AND s.removed <= k.id
+				DELETE FROM loupe_matcher.vuln_span s USING oldest_kept k, loupe_matcher.updater u
+				WHERE u.name = k.updater AND s.updater = u.id AND s.removed IS NOT NULL AND s.removed <= k.id
 			)
 			SELECT count(*) FROM gone`, retention)
 		if err != nil {

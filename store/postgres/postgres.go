@@ -34,6 +34,7 @@ var ErrSchemaOutdated = errors.New("database schema is out of date")
 type db struct {
 	pool           *pgxpool.Pool
 	acquireTimeout time.Duration
+	connstring     string
 }
 
 // open connects for service ("indexer", "matcher") and checks or applies
@@ -50,7 +51,7 @@ func open(ctx context.Context, connstring, service string, migrate bool) (*db, e
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %s: %w", service, err)
 	}
-	d := &db{pool: pool, acquireTimeout: DefaultAcquireTimeout}
+	d := &db{pool: pool, acquireTimeout: DefaultAcquireTimeout, connstring: connstring}
 	if err := d.migrate(ctx, service, migrate); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %s: %w", service, err)
@@ -204,6 +205,9 @@ func classify(err error) error {
 	}
 	return err
 }
+
+// ConnString returns the connection string the store was opened with.
+func (d *db) ConnString() string { return d.connstring }
 
 // Close closes the pool.
 func (d *db) Close() error {

@@ -17,7 +17,8 @@ import (
 // MatcherStore is the matcher's embedded store: vulnerabilities and the
 // update operations that landed them.
 type MatcherStore struct {
-	db *sql.DB
+	db   *sql.DB
+	path string
 }
 
 // OpenMatcher opens the matcher database at path.
@@ -26,11 +27,20 @@ func OpenMatcher(ctx context.Context, path string) (*MatcherStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &MatcherStore{db: db}, nil
+	return &MatcherStore{db: db, path: path}, nil
 }
 
 // Close closes the database.
 func (s *MatcherStore) Close() error { return s.db.Close() }
+
+// Path returns the database file's path.
+func (s *MatcherStore) Path() string { return s.path }
+
+// Size returns the bytes the database uses: its pages, after folding the
+// write-ahead log in, less the pages free for reuse.
+func (s *MatcherStore) Size(ctx context.Context) (int64, error) {
+	return dbSize(ctx, s.db)
+}
 
 // Ping checks that the database answers.
 func (s *MatcherStore) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
@@ -58,8 +68,12 @@ func (s *MatcherStore) UpdateVulnerabilities(ctx context.Context, updater, finge
 	var op *loupe.UpdateOperation
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		op = nil
+		uid, err := updaterID(ctx, tx, updater)
+		if err != nil {
+			return err
+		}
 		live := make(map[vulnparts.Hash]int64)
-		rows, err := tx.QueryContext(ctx, `SELECT v.id, v.hash FROM vuln_span s JOIN vuln v ON v.id = s.vuln WHERE s.updater = ? AND s.removed IS NULL`, updater)
+		rows, err := tx.QueryContext(ctx, `SELECT v.id, v.hash FROM vuln_span s JOIN vuln v ON v.id = s.vuln WHERE s.updater = ? AND s.removed IS NULL`, uid)
 		if err != nil {
 			return err
 		}
@@ -115,7 +129,7 @@ func (s *MatcherStore) UpdateVulnerabilities(ctx context.Context, updater, finge
 		}
 		spans := make([][]any, len(added))
 		for i, p := range added {
-			spans[i] = []any{updater, ids[p.Hash], opID}
+			spans[i] = []any{uid, ids[p.Hash], opID}
 		}
 		if err := insertRows(ctx, tx, "vuln_span", []string{"updater", "vuln", "added"}, spans); err != nil {
 			return err
@@ -126,7 +140,7 @@ func (s *MatcherStore) UpdateVulnerabilities(ctx context.Context, updater, finge
 		}
 		defer endSpan.Close()
 		for _, id := range removed {
-			if _, err := endSpan.ExecContext(ctx, opID, updater, id); err != nil {
+			if _, err := endSpan.ExecContext(ctx, opID, uid, id); err != nil {
 				return err
 			}
 		}
@@ -137,6 +151,14 @@ func (s *MatcherStore) UpdateVulnerabilities(ctx context.Context, updater, finge
 		return nil, fmt.Errorf("sqlite: updating %s: %w", updater, err)
 	}
 	return op, nil
+}
+
+// updaterID returns the number of the updater named name, numbering it
+// if it is new.
+func updaterID(ctx context.Context, tx *sql.Tx, name string) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO updater (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, name).Scan(&id)
+	return id, err
 }
 
 // insertVulns stores the vulnerabilities that are not stored yet, and
@@ -588,10 +610,14 @@ func (s *MatcherStore) DeleteUpdateOperations(ctx context.Context, refs ...strin
 			}
 			// Undo whatever operations newer than the newest remaining
 			// one did.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM vuln_span WHERE updater = ? AND added > ?`, updater, newest.Int64); err != nil {
+			uid, err := updaterID(ctx, tx, updater)
+			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE vuln_span SET removed = NULL WHERE updater = ? AND removed > ?`, updater, newest.Int64); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM vuln_span WHERE updater = ? AND added > ?`, uid, newest.Int64); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE vuln_span SET removed = NULL WHERE updater = ? AND removed > ?`, uid, newest.Int64); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE updater_status SET fingerprint = ? WHERE updater = ?`, fp, updater); err != nil {
@@ -649,9 +675,13 @@ func (s *MatcherStore) UpdateDiff(ctx context.Context, prev, cur string) (*loupe
 	}
 	const aliveAt = `EXISTS (SELECT 1 FROM vuln_span s WHERE s.vuln = v.id AND s.updater = ?1 AND s.added <= %s AND (s.removed IS NULL OR s.removed > %s))`
 	where := fmt.Sprintf(aliveAt, "?2", "?2") + ` AND NOT ` + fmt.Sprintf(aliveAt, "?3", "?3") + ` ORDER BY v.id`
+	var uid int64 // 0, no spans, if the updater was never numbered
+	if err := tx.QueryRowContext(ctx, `SELECT id FROM updater WHERE name = ?`, curOp.Updater).Scan(&uid); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
 	collect := func(in, notIn int64) ([]loupe.Vulnerability, error) {
 		var out []loupe.Vulnerability
-		err := queryVulns(ctx, tx, func(v *loupe.Vulnerability) { out = append(out, *v) }, `vuln v`, where, curOp.Updater, in, notIn)
+		err := queryVulns(ctx, tx, func(v *loupe.Vulnerability) { out = append(out, *v) }, `vuln v`, where, uid, in, notIn)
 		return out, err
 	}
 	if diff.Added, err = collect(curID, prevID); err != nil {
@@ -692,7 +722,7 @@ func (s *MatcherStore) GC(ctx context.Context, retention int) (int, error) {
 			}
 			n, _ := res.RowsAffected()
 			deleted += int(n)
-			if _, err := tx.ExecContext(ctx, `DELETE FROM vuln_span WHERE updater = ? AND removed IS NOT NULL AND removed <= ?`, u, oldestKept.Int64); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM vuln_span WHERE updater = (SELECT id FROM updater WHERE name = ?) AND removed IS NOT NULL AND removed <= ?`, u, oldestKept.Int64); err != nil {
 				return err
 			}
 		}

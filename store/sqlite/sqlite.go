@@ -154,3 +154,20 @@ func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]
 	}
 	return out, rows.Err()
 }
+
+// dbSize checkpoints the write-ahead log and returns the bytes in use.
+func dbSize(ctx context.Context, db *sql.DB) (int64, error) {
+	if _, err := db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return 0, err
+	}
+	var pages, free, size int64
+	for _, p := range []struct {
+		pragma string
+		dst    *int64
+	}{{"page_count", &pages}, {"freelist_count", &free}, {"page_size", &size}} {
+		if err := db.QueryRowContext(ctx, `PRAGMA `+p.pragma).Scan(p.dst); err != nil {
+			return 0, err
+		}
+	}
+	return (pages - free) * size, nil
+}

@@ -15,13 +15,21 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/loupe-dev/loupe"
 )
 
-// Hash is a SHA-256 content hash.
-type Hash = [sha256.Size]byte
+// Hash is a content hash: the first 128 bits of a SHA-256, plenty to tell
+// apart every vulnerability there will ever be, and half the size of the
+// whole digest in every row and index that holds one.
+type Hash = [16]byte
+
+func sum(b []byte) Hash {
+	s := sha256.Sum256(b)
+	return Hash(s[:16])
+}
 
 // Advisory is the part of a vulnerability that does not depend on the
 // package or release it affects.
@@ -81,7 +89,7 @@ func Split(v *loupe.Vulnerability) (*Parts, error) {
 		return nil, err
 	}
 	p := &Parts{
-		Hash: sha256.Sum256(whole),
+		Hash: sum(whole),
 		Advisory: Advisory{
 			Updater: v.Updater, Name: v.Name, Description: v.Description, Issued: v.Issued.UTC(),
 			Links: v.Links, Severity: v.Severity, NormalizedSeverity: v.NormalizedSeverity,
@@ -93,18 +101,18 @@ func Split(v *loupe.Vulnerability) (*Parts, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.AdvisoryHash = sha256.Sum256(adv)
+	p.AdvisoryHash = sum(adv)
 	if v.Dist != nil {
 		if p.Dist, err = json.Marshal(v.Dist); err != nil {
 			return nil, err
 		}
-		p.DistHash = sha256.Sum256(p.Dist)
+		p.DistHash = sum(p.Dist)
 	}
 	if v.Repo != nil {
 		if p.Repo, err = json.Marshal(v.Repo); err != nil {
 			return nil, err
 		}
-		p.RepoHash = sha256.Sum256(p.Repo)
+		p.RepoHash = sum(p.Repo)
 	}
 	if pkg := v.Package; pkg != nil {
 		p.Package = &Package{Name: pkg.Name, Version: pkg.Version, Kind: pkg.Kind, Module: pkg.Module, Arch: pkg.Arch, CPE: pkg.CPE}
@@ -116,15 +124,7 @@ func Split(v *loupe.Vulnerability) (*Parts, error) {
 		}
 	}
 	if r := v.Range; r != nil {
-		lo, err := r.Lower.MarshalText()
-		if err != nil {
-			return nil, err
-		}
-		hi, err := r.Upper.MarshalText()
-		if err != nil {
-			return nil, err
-		}
-		l, h := string(lo), string(hi)
+		l, h := compactVersion(r.Lower), compactVersion(r.Upper)
 		p.RangeLower, p.RangeUpper = &l, &h
 	}
 	return p, nil
@@ -188,4 +188,16 @@ func DecodeDist(b []byte) (*loupe.Distribution, error) {
 func DecodeRepo(b []byte) (*loupe.Repository, error) {
 	var r loupe.Repository
 	return &r, json.Unmarshal(b, &r)
+}
+
+// compactVersion encodes a normalized version like its MarshalText, less
+// the trailing zero fields ("semver:0.1.2.3" for
+// "semver:0.1.2.3.0.0.0.0.0.0"), which UnmarshalText restores.
+func compactVersion(v loupe.Version) string {
+	b, _ := v.MarshalText()
+	s := string(b)
+	for strings.HasSuffix(s, ".0") {
+		s = s[:len(s)-2]
+	}
+	return s
 }

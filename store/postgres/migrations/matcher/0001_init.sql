@@ -56,11 +56,17 @@ CREATE INDEX vuln_advisory ON loupe_matcher.vuln (advisory);
 CREATE INDEX vuln_dist ON loupe_matcher.vuln (dist);
 CREATE INDEX vuln_repo ON loupe_matcher.vuln (repo);
 
+-- Updaters by number, so that spans refer to them in a few bytes.
+CREATE TABLE loupe_matcher.updater (
+	id   serial PRIMARY KEY,
+	name text NOT NULL UNIQUE
+);
+
 -- When a vulnerability was part of an updater's data: from the operation
 -- that added it, until the one that removed it (NULL while it is live).
 -- An update costs a row per change, not per vulnerability.
 CREATE TABLE loupe_matcher.vuln_span (
-	updater text NOT NULL,
+	updater integer NOT NULL REFERENCES loupe_matcher.updater (id),
 	vuln    bigint NOT NULL REFERENCES loupe_matcher.vuln (id),
 	added   bigint NOT NULL,
 	removed bigint,

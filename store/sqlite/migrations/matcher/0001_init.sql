@@ -54,16 +54,22 @@ CREATE TABLE vuln (
 );
 CREATE INDEX vuln_advisory ON vuln (advisory);
 
+-- Updaters by number, so that spans refer to them in a byte or two.
+CREATE TABLE updater (
+	id   INTEGER PRIMARY KEY,
+	name TEXT NOT NULL UNIQUE
+);
+
 -- When a vulnerability was part of an updater's data: from the operation
 -- that added it, until the one that removed it (NULL while it is live).
 -- An update costs a row per change, not per vulnerability.
 CREATE TABLE vuln_span (
-	updater TEXT NOT NULL,
+	updater INTEGER NOT NULL REFERENCES updater (id),
 	vuln    INTEGER NOT NULL REFERENCES vuln (id),
 	added   INTEGER NOT NULL,
 	removed INTEGER,
 	PRIMARY KEY (vuln, added)
-);
+) WITHOUT ROWID;
 CREATE INDEX vuln_span_updater ON vuln_span (updater, removed);
 
 -- The last attempt of each updater.
