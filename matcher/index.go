@@ -18,6 +18,10 @@ type Index struct {
 	// Version identifies the data the Index was built from; reports are
 	// cacheable by (manifest, Version).
 	Version string
+	// Initialized is set when the Index was built from a store in which
+	// vulnerability data had landed: before that, an empty report would
+	// be a lie.
+	Initialized bool
 	// Count is the number of vulnerabilities indexed; Unclaimed those no
 	// Rules claimed; Invalid those whose constraint failed to parse.
 	Count, Unclaimed, Invalid int

@@ -18,7 +18,7 @@ type Store interface {
 	Vulnerabilities(ctx context.Context) ([]*loupe.Vulnerability, error)
 	// DataVersion changes whenever the live data may have changed.
 	DataVersion(ctx context.Context) (string, error)
-	// Initialized reports whether any update operation ever landed.
+	// Initialized reports whether any update operation exists.
 	Initialized(ctx context.Context) (bool, error)
 	UpdateOperations(ctx context.Context, kind string, latest bool) (map[string][]loupe.UpdateOperation, error)
 	LatestRef(ctx context.Context, kind string) (string, error)
@@ -35,10 +35,9 @@ type Options struct {
 
 // Matcher matches index reports against the in-memory Index.
 type Matcher struct {
-	opts        Options
-	index       atomic.Pointer[Index]
-	reload      sync.Mutex
-	initialized atomic.Bool
+	opts   Options
+	index  atomic.Pointer[Index]
+	reload sync.Mutex
 }
 
 // New builds a Matcher and loads its Index from the store.
@@ -67,11 +66,18 @@ func (m *Matcher) reloadLocked(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("matcher: reading data version: %w", err)
 	}
+	// Asked before loading: data that had landed by now is in what
+	// Vulnerabilities returns.
+	initialized, err := m.opts.Store.Initialized(ctx)
+	if err != nil {
+		return fmt.Errorf("matcher: reading data version: %w", err)
+	}
 	vulns, err := m.opts.Store.Vulnerabilities(ctx)
 	if err != nil {
 		return fmt.Errorf("matcher: loading vulnerabilities: %w", err)
 	}
 	ix := NewIndex(ctx, m.opts.Rules, vulns, version)
+	ix.Initialized = initialized
 	m.index.Store(ix)
 	slog.InfoContext(ctx, "vulnerability index loaded", "vulnerabilities", ix.Count, "unclaimed", ix.Unclaimed, "version", version, "duration", time.Since(start))
 	return nil
@@ -100,17 +106,11 @@ func (m *Matcher) Scan(ctx context.Context, ir *loupe.IndexReport) (*loupe.Vulne
 	return m.index.Load().Match(ctx, ir), nil
 }
 
-// Initialized reports whether vulnerability data has ever landed: before
-// that, an empty report would be a lie.
-func (m *Matcher) Initialized(ctx context.Context) (bool, error) {
-	if m.initialized.Load() {
-		return true, nil
-	}
-	ok, err := m.opts.Store.Initialized(ctx)
-	if ok {
-		m.initialized.Store(true)
-	}
-	return ok, err
+// Initialized reports whether the index in use holds vulnerability data
+// that landed: before that, an empty report would be a lie. It answers
+// from memory, so it also answers while the database is away.
+func (m *Matcher) Initialized(context.Context) (bool, error) {
+	return m.index.Load().Initialized, nil
 }
 
 // UpdateOperations lists update operations by updater, newest first.

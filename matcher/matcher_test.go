@@ -123,9 +123,14 @@ func TestMatcherReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Another process landed data: the index only sees it on reload.
+	// Another process landed data: the index only sees it on reload, and
+	// until then the matcher must not claim to have data (it would answer
+	// with empty reports).
 	if n := count(); n != 0 {
 		t.Errorf("%d vulnerabilities before reload", n)
+	}
+	if ok, _ := m.Initialized(ctx); ok {
+		t.Error("initialized before the index holds the data that landed")
 	}
 	if err := m.ReloadIfChanged(ctx); err != nil {
 		t.Fatal(err)
