@@ -61,12 +61,24 @@ func startServer(t *testing.T, cfg *config.Config, mode config.Mode, reload time
 		done <- server.Run(ctx, server.Options{Config: cfg, Mode: mode, Listener: ln, IntrospectionListener: iln,
 			ReloadInterval: reload, Ready: func(net.Addr) { close(ready) }})
 	}()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("server.Run: %v", err)
+		}
+	})
 	select {
 	case <-ready:
 	case err := <-done:
 		t.Fatalf("server.Run: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("server not ready after 30s")
 	}
+	res, err := http.Get("http://" + iln.Addr().String() + "/readyz")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("readyz: %v %v", res, err)
+	}
+	res.Body.Close()
 	return "http://" + ln.Addr().String()
 }
 

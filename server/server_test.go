@@ -25,8 +25,8 @@ import (
 	"github.com/loupe-dev/loupe/server"
 )
 
-// loupeServer runs server.Run on loopback for the test and returns the
-// API's base URL.
+// loupeServer runs combo mode with the config in cfgYAML on loopback
+// and returns the API's base URL.
 func loupeServer(t *testing.T, cfgYAML string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -41,43 +41,7 @@ func loupeServer(t *testing.T, cfgYAML string) string {
 	if cfg.DataDir == "" {
 		cfg.DataDir = filepath.Join(dir, "data")
 	}
-	if _, err := config.Validate(cfg, config.ComboMode); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	iln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan struct{})
-	done := make(chan error, 1)
-	go func() {
-		done <- server.Run(ctx, server.Options{Config: cfg, Mode: config.ComboMode, Listener: ln, IntrospectionListener: iln,
-			Ready: func(net.Addr) { close(ready) }})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server.Run: %v", err)
-		}
-	})
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("server.Run: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("server not ready after 10s")
-	}
-	res, err := http.Get("http://" + iln.Addr().String() + "/readyz")
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("readyz: %v %v", res, err)
-	}
-	res.Body.Close()
-	return "http://" + ln.Addr().String()
+	return startServer(t, cfg, config.ComboMode, 0)
 }
 
 // serve serves fixed bodies on loopback, counting requests per path.

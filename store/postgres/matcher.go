@@ -56,19 +56,12 @@ func lockExclusive(ctx context.Context, tx pgx.Tx) error {
 // otherwise it returns nil. Either way it records fingerprint as the
 // updater's latest. What changed is loaded with COPY.
 func (s *MatcherStore) UpdateVulnerabilities(ctx context.Context, updater, fingerprint string, vulns []*loupe.Vulnerability) (*loupe.UpdateOperation, error) {
-	incoming := make(map[vulnparts.Hash]*vulnparts.Parts, len(vulns))
-	for _, v := range vulns {
-		if v.Updater != updater {
-			return nil, fmt.Errorf("vulnerability %s is from updater %q, not %q", v.Name, v.Updater, updater)
-		}
-		p, err := vulnparts.Split(v)
-		if err != nil {
-			return nil, err
-		}
-		incoming[p.Hash] = p
+	incoming, err := vulnparts.SplitAll(updater, vulns)
+	if err != nil {
+		return nil, err
 	}
 	var op *loupe.UpdateOperation
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		op = nil
 		if err := lockShared(ctx, tx); err != nil {
 			return err
@@ -94,18 +87,7 @@ func (s *MatcherStore) UpdateVulnerabilities(ctx context.Context, updater, finge
 		if err != nil {
 			return err
 		}
-		var added []*vulnparts.Parts
-		for h, p := range incoming {
-			if _, ok := live[h]; !ok {
-				added = append(added, p)
-			}
-		}
-		var removed []int64
-		for h, id := range live {
-			if _, ok := incoming[h]; !ok {
-				removed = append(removed, id)
-			}
-		}
+		added, removed := vulnparts.Changes(incoming, live)
 		if err := recordStatus(ctx, tx, updater, fingerprint, nil); err != nil {
 			return err
 		}

@@ -54,19 +54,12 @@ var ErrUnknownOperation = errors.New("unknown update operation")
 // otherwise it returns nil. Either way it records fingerprint as the
 // updater's latest.
 func (s *MatcherStore) UpdateVulnerabilities(ctx context.Context, updater, fingerprint string, vulns []*loupe.Vulnerability) (*loupe.UpdateOperation, error) {
-	incoming := make(map[vulnparts.Hash]*vulnparts.Parts, len(vulns))
-	for _, v := range vulns {
-		if v.Updater != updater {
-			return nil, fmt.Errorf("vulnerability %s is from updater %q, not %q", v.Name, v.Updater, updater)
-		}
-		p, err := vulnparts.Split(v)
-		if err != nil {
-			return nil, err
-		}
-		incoming[p.Hash] = p
+	incoming, err := vulnparts.SplitAll(updater, vulns)
+	if err != nil {
+		return nil, err
 	}
 	var op *loupe.UpdateOperation
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+	err = inTx(ctx, s.db, func(tx *sql.Tx) error {
 		op = nil
 		uid, err := updaterID(ctx, tx, updater)
 		if err != nil {
@@ -92,18 +85,7 @@ func (s *MatcherStore) UpdateVulnerabilities(ctx context.Context, updater, finge
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		var added []*vulnparts.Parts
-		for h, p := range incoming {
-			if _, ok := live[h]; !ok {
-				added = append(added, p)
-			}
-		}
-		var removed []int64
-		for h, id := range live {
-			if _, ok := incoming[h]; !ok {
-				removed = append(removed, id)
-			}
-		}
+		added, removed := vulnparts.Changes(incoming, live)
 		if err := recordStatus(ctx, tx, updater, fingerprint, nil); err != nil {
 			return err
 		}

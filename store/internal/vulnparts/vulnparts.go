@@ -201,3 +201,37 @@ func compactVersion(v loupe.Version) string {
 	}
 	return s
 }
+
+// SplitAll splits the vulnerabilities of one update of updater, keyed by
+// hash (duplicates collapse). A vulnerability of another updater is an
+// error.
+func SplitAll(updater string, vulns []*loupe.Vulnerability) (map[Hash]*Parts, error) {
+	out := make(map[Hash]*Parts, len(vulns))
+	for _, v := range vulns {
+		if v.Updater != updater {
+			return nil, fmt.Errorf("vulnerability %s is from updater %q, not %q", v.Name, v.Updater, updater)
+		}
+		p, err := Split(v)
+		if err != nil {
+			return nil, err
+		}
+		out[p.Hash] = p
+	}
+	return out, nil
+}
+
+// Changes compares an update's vulnerabilities with the updater's live
+// ones (hash to stored id): what to add, and the ids of what to remove.
+func Changes(incoming map[Hash]*Parts, live map[Hash]int64) (added []*Parts, removed []int64) {
+	for h, p := range incoming {
+		if _, ok := live[h]; !ok {
+			added = append(added, p)
+		}
+	}
+	for h, id := range live {
+		if _, ok := incoming[h]; !ok {
+			removed = append(removed, id)
+		}
+	}
+	return added, removed
+}
