@@ -20,6 +20,13 @@ type Indexer interface {
 	State() string
 }
 
+// AffectedFinder is implemented by indexers that can say which manifests
+// vulnerabilities affect; the internal affected_manifest route is served
+// only for them.
+type AffectedFinder interface {
+	AffectedManifests(ctx context.Context, vulns []loupe.Vulnerability) (*loupe.AffectedManifests, error)
+}
+
 // ErrNotFound is what Indexer.Report wraps for an unknown manifest.
 var ErrNotFound = errors.New("not found")
 
@@ -59,6 +66,11 @@ func IndexerHandler(ix Indexer, opts IndexerOptions) http.Handler {
 	mux.HandleFunc(indexerPrefix+"index_report", h.limited(h.indexReport))
 	mux.HandleFunc(indexerPrefix+"index_report/{digest}", h.manifest)
 	mux.HandleFunc(indexerPrefix+"index_state", h.indexState)
+	if af, ok := ix.(AffectedFinder); ok {
+		// Clair's notifier calls it with the trailing slash; serve both.
+		mux.HandleFunc(indexerPrefix+"internal/affected_manifest", h.affected(af))
+		mux.HandleFunc(indexerPrefix+"internal/affected_manifest/", h.affected(af))
+	}
 	return mux
 }
 
@@ -206,6 +218,35 @@ func (h *indexerRoutes) indexState(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, http.StatusOK, ct, struct {
 		State string `json:"state"`
 	}{state})
+}
+
+// affectedRequest is the affected_manifest request body.
+type affectedRequest struct {
+	Vulnerabilities []loupe.Vulnerability `json:"vulnerabilities"`
+}
+
+func (h *indexerRoutes) affected(af AffectedFinder) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			methodNotAllowed(w, r, http.MethodPost)
+			return
+		}
+		ct, ok := negotiateOrFail(w, r, typeAffected, typeJSON)
+		if !ok {
+			return
+		}
+		var req affectedRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			apiError(w, r, http.StatusBadRequest, "failed to deserialize vulnerabilities: %v", err)
+			return
+		}
+		am, err := af.AffectedManifests(r.Context(), req.Vulnerabilities)
+		if err != nil {
+			serverError(w, r, err, "could not find affected manifests: %v", err)
+			return
+		}
+		writeJSON(w, r, http.StatusOK, ct, am)
+	}
 }
 
 // writeJSON encodes v into the response with status. An empty content

@@ -33,6 +33,12 @@ type Options struct {
 	LayerScanConcurrency int
 	// Limits bound each pass over a layer.
 	Limits layer.Limits
+	// RecordKeys, when set, computes the keys a finished report is found
+	// by when vulnerabilities change (see Manifests); KeysVersion names
+	// the scheme, and changes the indexer state when it changes, so that
+	// clients index their manifests again.
+	RecordKeys  func(*loupe.IndexReport) []uint64
+	KeysVersion string
 }
 
 // DefaultLayerScanConcurrency is Clair's default.
@@ -96,17 +102,20 @@ func New(opts Options) (*Indexer, error) {
 		}
 	}
 	ix.ids = append(ix.ids, whiteoutID)
-	ix.state = computeState(ix.ids)
+	ix.state = computeState(ix.ids, opts.KeysVersion)
 	return ix, nil
 }
 
 // computeState is the opaque indexer state: it changes whenever a scanner
 // is added, removed or changes version, which tells clients to index
 // again.
-func computeState(ids []ScannerID) string {
-	lines := make([]string, 0, len(ids))
+func computeState(ids []ScannerID, keysVersion string) string {
+	lines := make([]string, 0, len(ids)+1)
 	for _, id := range ids {
 		lines = append(lines, id.Name+"\x00"+id.Version+"\x00"+id.Kind)
+	}
+	if keysVersion != "" {
+		lines = append(lines, "keys\x00"+keysVersion)
 	}
 	slices.Sort(lines)
 	h := md5.New()
@@ -149,6 +158,12 @@ func (ix *Indexer) stored(ctx context.Context, manifest loupe.Digest) (*loupe.In
 	}
 	ix.reports.Put(manifest, cachedReport{r, state})
 	return r, state, nil
+}
+
+// Manifests returns the indexed manifests that have any of the record
+// keys: the candidates a vulnerability change may affect.
+func (ix *Indexer) Manifests(ctx context.Context, keys []uint64) ([]loupe.Digest, error) {
+	return ix.opts.Store.Manifests(ctx, keys)
 }
 
 // Delete deletes manifests' reports and returns those that existed.
@@ -207,9 +222,13 @@ func (ix *Indexer) index(ctx context.Context, m *loupe.Manifest) (*loupe.IndexRe
 		report.Success = true
 	}
 	ix.reports.Delete(m.Hash)
+	var keys []uint64
+	if report.Success && ix.opts.RecordKeys != nil {
+		keys = ix.opts.RecordKeys(report)
+	}
 	b, encErr := encodeReport(report)
 	if encErr == nil {
-		encErr = ix.opts.Store.PutReport(ctx, m, ix.state, report.Success, b)
+		encErr = ix.opts.Store.PutReport(ctx, m, ix.state, report.Success, b, keys)
 	}
 	if encErr == nil {
 		ix.reports.Put(m.Hash, cachedReport{report, ix.state})

@@ -20,8 +20,12 @@ type Store interface {
 	// Report returns a manifest's stored report and the indexer state it
 	// was built under; ok is false if there is none.
 	Report(ctx context.Context, manifest loupe.Digest) (report []byte, state string, ok bool, err error)
-	// PutReport stores a manifest's report and its layers.
-	PutReport(ctx context.Context, m *loupe.Manifest, state string, finished bool, report []byte) error
+	// PutReport stores a manifest's report, its layers and its record
+	// keys (see Options.RecordKeys), replacing what was there.
+	PutReport(ctx context.Context, m *loupe.Manifest, state string, finished bool, report []byte, keys []uint64) error
+	// Manifests returns the manifests with a finished report that have
+	// any of the record keys.
+	Manifests(ctx context.Context, keys []uint64) ([]loupe.Digest, error)
 	// DeleteManifests deletes manifests and the findings of layers no
 	// other manifest has, and returns the manifests that existed.
 	DeleteManifests(ctx context.Context, manifests []loupe.Digest) ([]loupe.Digest, error)

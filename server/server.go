@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -74,16 +75,19 @@ func Run(ctx context.Context, opts Options) error {
 			return fmt.Errorf("indexer: %w", err)
 		}
 		closer = append(closer, store.Close)
+		rules := all.Matchers()
 		ix, err = indexer.New(indexer.Options{
 			Scanners:             all.Scanners(),
 			Store:                store,
 			Client:               client,
 			LayerScanConcurrency: cfg.Indexer.LayerScanConcurrency,
+			RecordKeys:           func(ir *loupe.IndexReport) []uint64 { return matcher.RecordKeys(rules, ir) },
+			KeysVersion:          rulesVersion(rules),
 		})
 		if err != nil {
 			return err
 		}
-		routes.Indexer = api.IndexerHandler(localIndexer{ix}, api.IndexerOptions{
+		routes.Indexer = api.IndexerHandler(localIndexer{ix, rules}, api.IndexerOptions{
 			IsBadLayer:  indexer.IsBadLayer,
 			IsNotFound:  isNotFound,
 			Concurrency: cfg.Indexer.IndexReportRequestConcurrency,
@@ -104,7 +108,7 @@ func Run(ctx context.Context, opts Options) error {
 		if err != nil {
 			return err
 		}
-		routes.Matcher = api.MatcherHandler(m, localIndexer{ix}, api.MatcherOptions{
+		routes.Matcher = api.MatcherHandler(m, localIndexer{ix: ix}, api.MatcherOptions{
 			IsNotFound: isNotFound,
 			CacheAge:   time.Duration(cfg.Matcher.CacheAge),
 		})
@@ -208,6 +212,18 @@ func Run(ctx context.Context, opts Options) error {
 		opts.Ready(ln.Addr())
 	}
 	return g.Wait()
+}
+
+// rulesVersion names the record-key scheme of the matchers in use: the
+// indexer state changes with it, so that manifests are indexed again
+// when a matcher is added.
+func rulesVersion(rules []matcher.Rules) string {
+	names := make([]string, len(rules))
+	for i, r := range rules {
+		names[i] = r.Name()
+	}
+	slices.Sort(names)
+	return "1:" + strings.Join(names, ",")
 }
 
 func isNotFound(err error) bool {

@@ -108,20 +108,68 @@ func (s *IndexerStore) Report(ctx context.Context, manifest loupe.Digest) ([]byt
 	return b, state, true, nil
 }
 
-// PutReport implements indexer.Store: the report and the manifest's
-// layers land in one transaction, so a reader never sees half of it.
-func (s *IndexerStore) PutReport(ctx context.Context, m *loupe.Manifest, state string, finished bool, report []byte) error {
+// PutReport implements indexer.Store: the report, the manifest's layers
+// and its keys land in one transaction, so a reader never sees half of
+// it.
+func (s *IndexerStore) PutReport(ctx context.Context, m *loupe.Manifest, state string, finished bool, report []byte, keys []uint64) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		var b pgx.Batch
-		b.Queue(`INSERT INTO loupe_indexer.manifest (hash, state, finished, report) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (hash) DO UPDATE SET state = excluded.state, finished = excluded.finished, report = excluded.report, updated = now()`,
-			m.Hash.String(), state, finished, report)
-		b.Queue(`DELETE FROM loupe_indexer.manifest_layer WHERE manifest = $1`, m.Hash.String())
-		for i, l := range m.Layers {
-			b.Queue(`INSERT INTO loupe_indexer.manifest_layer (manifest, i, layer) VALUES ($1, $2, $3)`, m.Hash.String(), i, l.Hash.String())
+		var id int64
+		err := tx.QueryRow(ctx, `INSERT INTO loupe_indexer.manifest (hash, state, finished, report) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (hash) DO UPDATE SET state = excluded.state, finished = excluded.finished, report = excluded.report, updated = now()
+			RETURNING id`, m.Hash.String(), state, finished, report).Scan(&id)
+		if err != nil {
+			return err
 		}
+		layers := make([]string, len(m.Layers))
+		for i, l := range m.Layers {
+			layers[i] = l.Hash.String()
+		}
+		dedup := make([]int64, 0, len(keys))
+		seen := make(map[uint64]bool, len(keys))
+		for _, k := range keys {
+			if !seen[k] {
+				seen[k] = true
+				dedup = append(dedup, int64(k))
+			}
+		}
+		var b pgx.Batch
+		b.Queue(`DELETE FROM loupe_indexer.manifest_layer WHERE manifest = $1`, id)
+		b.Queue(`DELETE FROM loupe_indexer.manifest_key WHERE manifest = $1`, id)
+		b.Queue(`INSERT INTO loupe_indexer.manifest_layer (manifest, i, layer)
+			SELECT $1, l.i - 1, l.layer FROM unnest($2::text[]) WITH ORDINALITY AS l (layer, i)`, id, layers)
+		b.Queue(`INSERT INTO loupe_indexer.manifest_key (key, manifest) SELECT k, $1 FROM unnest($2::bigint[]) AS k`, id, dedup)
 		return tx.SendBatch(ctx, &b).Close()
 	})
+}
+
+// Manifests implements indexer.Store.
+func (s *IndexerStore) Manifests(ctx context.Context, keys []uint64) ([]loupe.Digest, error) {
+	ks := make([]int64, len(keys))
+	for i, k := range keys {
+		ks[i] = int64(k)
+	}
+	var out []loupe.Digest
+	err := s.with(ctx, func(c *pgxpool.Conn) error {
+		rows, err := c.Query(ctx, `SELECT m.hash FROM loupe_indexer.manifest m
+			WHERE m.finished AND EXISTS (SELECT 1 FROM loupe_indexer.manifest_key k WHERE k.manifest = m.id AND k.key = ANY($1))`, ks)
+		if err != nil {
+			return err
+		}
+		hashes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		out = make([]loupe.Digest, 0, len(hashes))
+		for _, h := range hashes {
+			d, err := loupe.ParseDigest(h)
+			if err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // DeleteManifests implements indexer.Store.
@@ -137,14 +185,15 @@ func (s *IndexerStore) DeleteManifests(ctx context.Context, manifests []loupe.Di
 		// delete cascades, and a layer's findings go unless a manifest
 		// that stays still lists it.
 		rows, err := tx.Query(ctx, `WITH layers AS (
-				SELECT DISTINCT layer FROM loupe_indexer.manifest_layer WHERE manifest = ANY($1)
+				SELECT DISTINCT ml.layer FROM loupe_indexer.manifest_layer ml
+			JOIN loupe_indexer.manifest m ON m.id = ml.manifest WHERE m.hash = ANY($1)
 			), gone AS (
 				DELETE FROM loupe_indexer.manifest WHERE hash = ANY($1) RETURNING hash
 			), orphans AS (
 				DELETE FROM loupe_indexer.layer_findings f
 				WHERE f.layer IN (SELECT layer FROM layers)
-				AND NOT EXISTS (SELECT 1 FROM loupe_indexer.manifest_layer ml
-					WHERE ml.layer = f.layer AND ml.manifest <> ALL($1))
+				AND NOT EXISTS (SELECT 1 FROM loupe_indexer.manifest_layer ml JOIN loupe_indexer.manifest m ON m.id = ml.manifest
+					WHERE ml.layer = f.layer AND m.hash <> ALL($1))
 			)
 			SELECT hash FROM gone`, names)
 		if err != nil {

@@ -113,28 +113,67 @@ func (s *IndexerStore) Report(ctx context.Context, manifest loupe.Digest) ([]byt
 }
 
 // PutReport implements indexer.Store.
-func (s *IndexerStore) PutReport(ctx context.Context, m *loupe.Manifest, state string, finished bool, report []byte) error {
+func (s *IndexerStore) PutReport(ctx context.Context, m *loupe.Manifest, state string, finished bool, report []byte, keys []uint64) error {
 	return inTx(ctx, s.db, func(tx *sql.Tx) error {
 		const upsert = `INSERT INTO manifest (hash, state, finished, report, updated) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (hash) DO UPDATE SET state = excluded.state, finished = excluded.finished, report = excluded.report, updated = excluded.updated`
-		if _, err := tx.ExecContext(ctx, upsert, m.Hash.String(), state, finished, report, now()); err != nil {
+			ON CONFLICT (hash) DO UPDATE SET state = excluded.state, finished = excluded.finished, report = excluded.report, updated = excluded.updated
+			RETURNING id`
+		var id int64
+		if err := tx.QueryRowContext(ctx, upsert, m.Hash.String(), state, finished, report, now()).Scan(&id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM manifest_layer WHERE manifest = ?`, m.Hash.String()); err != nil {
-			return err
-		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO manifest_layer (manifest, i, layer) VALUES (?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for i, l := range m.Layers {
-			if _, err := stmt.ExecContext(ctx, m.Hash.String(), i, l.Hash.String()); err != nil {
+		for _, q := range []string{`DELETE FROM manifest_layer WHERE manifest = ?`, `DELETE FROM manifest_key WHERE manifest = ?`} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
 				return err
 			}
 		}
-		return nil
+		layers := make([][]any, len(m.Layers))
+		for i, l := range m.Layers {
+			layers[i] = []any{id, i, l.Hash.String()}
+		}
+		if err := insertRows(ctx, tx, "manifest_layer", []string{"manifest", "i", "layer"}, layers); err != nil {
+			return err
+		}
+		rows := make([][]any, 0, len(keys))
+		seen := make(map[uint64]bool, len(keys))
+		for _, k := range keys {
+			if !seen[k] {
+				seen[k] = true
+				rows = append(rows, []any{int64(k), id})
+			}
+		}
+		return insertRows(ctx, tx, "manifest_key", []string{"key", "manifest"}, rows)
 	})
+}
+
+// Manifests implements indexer.Store.
+func (s *IndexerStore) Manifests(ctx context.Context, keys []uint64) ([]loupe.Digest, error) {
+	seen := make(map[loupe.Digest]bool)
+	var out []loupe.Digest
+	for len(keys) > 0 {
+		n := min(len(keys), 500)
+		args := make([]any, n)
+		for i, k := range keys[:n] {
+			args[i] = int64(k)
+		}
+		keys = keys[n:]
+		hashes, err := queryStrings(ctx, s.db, `SELECT DISTINCT m.hash FROM manifest_key k JOIN manifest m ON m.id = k.manifest
+			WHERE m.finished AND k.key IN (`+placeholders(n)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hashes {
+			d, err := loupe.ParseDigest(h)
+			if err != nil {
+				return nil, err
+			}
+			if !seen[d] {
+				seen[d] = true
+				out = append(out, d)
+			}
+		}
+	}
+	return out, nil
 }
 
 // DeleteManifests implements indexer.Store.
@@ -143,7 +182,7 @@ func (s *IndexerStore) DeleteManifests(ctx context.Context, manifests []loupe.Di
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		deleted = deleted[:0]
 		for _, m := range manifests {
-			layers, err := queryStrings(ctx, tx, `SELECT DISTINCT layer FROM manifest_layer WHERE manifest = ?`, m.String())
+			layers, err := queryStrings(ctx, tx, `SELECT DISTINCT layer FROM manifest_layer WHERE manifest = (SELECT id FROM manifest WHERE hash = ?)`, m.String())
 			if err != nil {
 				return err
 			}

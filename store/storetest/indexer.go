@@ -70,6 +70,7 @@ func IndexerStore(t *testing.T, open func(t *testing.T) IndexerStoreUnderTest) {
 		t.Run("SharedLayersOneCall", func(t *testing.T) { testDeleteSharedLayersOneCall(t, open(t)) })
 	})
 	t.Run("Concurrent", func(t *testing.T) { testIndexerConcurrent(t, open(t)) })
+	t.Run("ManifestKeys", func(t *testing.T) { testManifestKeys(t, open(t)) })
 	t.Run("Leases", func(t *testing.T) { testLeases(t, open(t)) })
 	t.Run("LockExclusion", func(t *testing.T) { testLockExclusion(t, open(t)) })
 }
@@ -270,7 +271,7 @@ func testReportRoundTrip(t *testing.T, s IndexerStoreUnderTest) {
 		{"large", manifestOf("d", "base", "app", "config"), indexerState(1), true, big},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			must(t, "PutReport", s.PutReport(t.Context(), tc.m, tc.state, tc.finished, tc.report))
+			must(t, "PutReport", s.PutReport(t.Context(), tc.m, tc.state, tc.finished, tc.report, nil))
 			b, state, ok, err := s.Report(t.Context(), tc.m.Hash)
 			must(t, "Report", err)
 			if !ok {
@@ -291,8 +292,8 @@ func testReportPutTwice(t *testing.T, s IndexerStoreUnderTest) {
 	// m is first built on [old, kept], then re-indexed as [kept, new].
 	first := manifestOf("m", "old", "kept")
 	second := manifestOf("m", "kept", "new")
-	must(t, "PutReport", s.PutReport(ctx, first, indexerState(1), false, []byte("first")))
-	must(t, "PutReport", s.PutReport(ctx, second, indexerState(2), true, []byte("second")))
+	must(t, "PutReport", s.PutReport(ctx, first, indexerState(1), false, []byte("first"), nil))
+	must(t, "PutReport", s.PutReport(ctx, second, indexerState(2), true, []byte("second"), nil))
 
 	b, state, ok, err := s.Report(ctx, second.Hash)
 	must(t, "Report", err)
@@ -303,8 +304,8 @@ func testReportPutTwice(t *testing.T, s IndexerStoreUnderTest) {
 	// Other manifests use "old" and "new"; deleting them shows whether m
 	// still lists "old" (it must not) and lists "new" (it must).
 	putLayerFindings(t, s, 1, []indexer.ScannerID{dpkg}, "old", "kept", "new")
-	must(t, "PutReport", s.PutReport(ctx, manifestOf("uses old", "old"), indexerState(1), true, []byte("x")))
-	must(t, "PutReport", s.PutReport(ctx, manifestOf("uses new", "new"), indexerState(1), true, []byte("y")))
+	must(t, "PutReport", s.PutReport(ctx, manifestOf("uses old", "old"), indexerState(1), true, []byte("x"), nil))
+	must(t, "PutReport", s.PutReport(ctx, manifestOf("uses new", "new"), indexerState(1), true, []byte("y"), nil))
 	_, err = s.DeleteManifests(ctx, []loupe.Digest{manifestOf("uses old").Hash, manifestOf("uses new").Hash})
 	must(t, "DeleteManifests", err)
 	got := layersWithFindings(t, s, "old", "kept", "new")
@@ -332,7 +333,7 @@ func testDeleteReturnsExisting(t *testing.T, s IndexerStoreUnderTest) {
 	ctx := t.Context()
 	a, b, c := manifestOf("a", "base"), manifestOf("b", "base", "app"), manifestOf("c", "base")
 	for _, m := range []*loupe.Manifest{a, b, c} {
-		must(t, "PutReport", s.PutReport(ctx, m, indexerState(1), true, []byte("report")))
+		must(t, "PutReport", s.PutReport(ctx, m, indexerState(1), true, []byte("report"), nil))
 	}
 	unknown := manifestOf("unknown", "base")
 
@@ -369,8 +370,8 @@ func testDeleteSharedLayers(t *testing.T, s IndexerStoreUnderTest) {
 	a := manifestOf("a", "base", "a-only", "a-only")
 	b := manifestOf("b", "base", "b-only")
 	putLayerFindings(t, s, 1, []indexer.ScannerID{dpkg, whiteout}, "base", "a-only", "b-only")
-	must(t, "PutReport", s.PutReport(ctx, a, indexerState(1), true, []byte("a")))
-	must(t, "PutReport", s.PutReport(ctx, b, indexerState(1), true, []byte("b")))
+	must(t, "PutReport", s.PutReport(ctx, a, indexerState(1), true, []byte("a"), nil))
+	must(t, "PutReport", s.PutReport(ctx, b, indexerState(1), true, []byte("b"), nil))
 
 	got, err := s.DeleteManifests(ctx, digests(a))
 	must(t, "DeleteManifests", err)
@@ -400,7 +401,7 @@ func testDeleteSharedLayersOneCall(t *testing.T, s IndexerStoreUnderTest) {
 	c := manifestOf("c", "base", "c-only")
 	putLayerFindings(t, s, 1, []indexer.ScannerID{dpkg}, "base", "a-only", "b-only", "c-only")
 	for _, m := range []*loupe.Manifest{a, b, c} {
-		must(t, "PutReport", s.PutReport(ctx, m, indexerState(1), true, []byte("r")))
+		must(t, "PutReport", s.PutReport(ctx, m, indexerState(1), true, []byte("r"), nil))
 	}
 	got, err := s.DeleteManifests(ctx, digests(b, a))
 	must(t, "DeleteManifests", err)
@@ -440,10 +441,10 @@ func testIndexerConcurrent(t *testing.T, s IndexerStoreUnderTest) {
 				if err := s.PutFindings(ctx, digestOf("shared"), map[indexer.ScannerID][]byte{scanner(i): findings("shared", scanner(i), round)}); err != nil {
 					t.Errorf("worker %d: PutFindings(shared): %v", i, err)
 				}
-				if err := s.PutReport(ctx, manifestOf(layer(i), "shared", layer(i)), indexerState(1), true, fmt.Appendf(nil, "report %d", i)); err != nil {
+				if err := s.PutReport(ctx, manifestOf(layer(i), "shared", layer(i)), indexerState(1), true, fmt.Appendf(nil, "report %d", i), nil); err != nil {
 					t.Errorf("worker %d: PutReport(own): %v", i, err)
 				}
-				if err := s.PutReport(ctx, contested(i), indexerState(i), true, fmt.Appendf(nil, "contested %d", i)); err != nil {
+				if err := s.PutReport(ctx, contested(i), indexerState(i), true, fmt.Appendf(nil, "contested %d", i), nil); err != nil {
 					t.Errorf("worker %d: PutReport(contested): %v", i, err)
 				}
 				if _, err := s.Findings(ctx, []loupe.Digest{digestOf("shared"), digestOf(layer(i))}, []indexer.ScannerID{dpkg, scanner(i)}); err != nil {
@@ -505,5 +506,70 @@ func testIndexerConcurrent(t *testing.T, s IndexerStoreUnderTest) {
 	if want := []string{"shared", layer(k)}; !slices.Equal(have, want) {
 		t.Errorf("contested manifest holds worker %d's report; after deleting the workers' own manifests, layers with findings: got %s, want %s (its layers must be worker %d's)",
 			k, strings.Join(have, " "), strings.Join(want, " "), k)
+	}
+}
+
+// testManifestKeys checks the record keys stored with reports: Manifests
+// finds the finished manifests with any of the keys, a new report
+// replaces a manifest's keys, and deleting a manifest forgets them.
+func testManifestKeys(t *testing.T, s IndexerStoreUnderTest) {
+	ctx := t.Context()
+	high := uint64(1) << 63 // keys use all 64 bits
+	many := make([]uint64, 1200)
+	for i := range many {
+		many[i] = uint64(i)*7919 + 1000
+	}
+	a, b, c := manifestOf("a", "l1"), manifestOf("b", "l2"), manifestOf("c", "l3")
+	must(t, "PutReport", s.PutReport(ctx, a, indexerState(1), true, []byte("a"), []uint64{1, 2, high | 3, 2}))
+	must(t, "PutReport", s.PutReport(ctx, b, indexerState(1), true, []byte("b"), append([]uint64{2}, many...)))
+	must(t, "PutReport", s.PutReport(ctx, c, indexerState(1), false, []byte("c"), []uint64{1, 2})) // not finished
+	find := func(keys ...uint64) []string {
+		t.Helper()
+		got, err := s.Manifests(ctx, keys)
+		must(t, "Manifests", err)
+		var out []string
+		for _, d := range got {
+			switch d {
+			case a.Hash:
+				out = append(out, "a")
+			case b.Hash:
+				out = append(out, "b")
+			case c.Hash:
+				out = append(out, "c")
+			default:
+				out = append(out, d.String())
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, tc := range []struct {
+		keys []uint64
+		want []string
+	}{
+		{[]uint64{1}, []string{"a"}},
+		{[]uint64{2}, []string{"a", "b"}},
+		{[]uint64{high | 3}, []string{"a"}},
+		{[]uint64{3}, nil},
+		{[]uint64{many[1100]}, []string{"b"}},
+		{append(slices.Clone(many), 1), []string{"a", "b"}},
+		{nil, nil},
+	} {
+		if diff := cmp.Diff(tc.want, find(tc.keys...)); diff != "" {
+			t.Errorf("Manifests(%d keys) (-want +got):\n%s", len(tc.keys), diff)
+		}
+	}
+	// A new report replaces the keys.
+	must(t, "PutReport", s.PutReport(ctx, a, indexerState(2), true, []byte("a2"), []uint64{9}))
+	if diff := cmp.Diff([]string{"b"}, find(1, 2)); diff != "" {
+		t.Errorf("after a's new report (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"a"}, find(9)); diff != "" {
+		t.Errorf("a's new key (-want +got):\n%s", diff)
+	}
+	_, err := s.DeleteManifests(ctx, []loupe.Digest{a.Hash})
+	must(t, "DeleteManifests", err)
+	if got := find(9); len(got) != 0 {
+		t.Errorf("deleted manifest still found: %v", got)
 	}
 }

@@ -30,9 +30,11 @@ func TestMatcherStoreReference(t *testing.T) {
 }
 
 type memReport struct {
-	report []byte
-	state  string
-	layers []loupe.Digest
+	report   []byte
+	state    string
+	layers   []loupe.Digest
+	finished bool
+	keys     map[uint64]bool
 }
 
 type memIndexer struct {
@@ -82,15 +84,30 @@ func (s *memIndexer) Report(_ context.Context, manifest loupe.Digest) ([]byte, s
 	return slices.Clone(r.report), r.state, ok, nil
 }
 
-func (s *memIndexer) PutReport(_ context.Context, m *loupe.Manifest, state string, _ bool, report []byte) error {
+func (s *memIndexer) PutReport(_ context.Context, m *loupe.Manifest, state string, finished bool, report []byte, keys []uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := memReport{report: slices.Clone(report), state: state}
+	r := memReport{report: slices.Clone(report), state: state, finished: finished, keys: map[uint64]bool{}}
+	for _, k := range keys {
+		r.keys[k] = true
+	}
 	for _, l := range m.Layers {
 		r.layers = append(r.layers, l.Hash)
 	}
 	s.reports[m.Hash] = r
 	return nil
+}
+
+func (s *memIndexer) Manifests(_ context.Context, keys []uint64) ([]loupe.Digest, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []loupe.Digest
+	for d, r := range s.reports {
+		if r.finished && slices.ContainsFunc(keys, func(k uint64) bool { return r.keys[k] }) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }
 
 func (s *memIndexer) DeleteManifests(_ context.Context, manifests []loupe.Digest) ([]loupe.Digest, error) {

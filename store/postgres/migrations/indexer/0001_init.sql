@@ -13,7 +13,8 @@ CREATE TABLE loupe_indexer.layer_findings (
 
 -- A manifest's report and the indexer state it was built under.
 CREATE TABLE loupe_indexer.manifest (
-	hash     text PRIMARY KEY,
+	id       bigserial PRIMARY KEY,
+	hash     text NOT NULL UNIQUE,
 	state    text NOT NULL,
 	finished boolean NOT NULL,
 	report   bytea NOT NULL,
@@ -21,12 +22,21 @@ CREATE TABLE loupe_indexer.manifest (
 );
 
 CREATE TABLE loupe_indexer.manifest_layer (
-	manifest text NOT NULL REFERENCES loupe_indexer.manifest (hash) ON DELETE CASCADE,
+	manifest bigint NOT NULL REFERENCES loupe_indexer.manifest (id) ON DELETE CASCADE,
 	i        integer NOT NULL,
 	layer    text NOT NULL,
 	PRIMARY KEY (manifest, i)
 );
 CREATE INDEX manifest_layer_layer ON loupe_indexer.manifest_layer (layer);
+
+-- The record keys of each finished report: how the manifests a changed
+-- vulnerability may affect are found (matcher.RecordKeys).
+CREATE TABLE loupe_indexer.manifest_key (
+	key      bigint NOT NULL,
+	manifest bigint NOT NULL REFERENCES loupe_indexer.manifest (id) ON DELETE CASCADE,
+	PRIMARY KEY (key, manifest)
+);
+CREATE INDEX manifest_key_manifest ON loupe_indexer.manifest_key (manifest);
 
 -- Leases: cross-process locks (see package store).
 CREATE TABLE loupe_indexer.lease (

@@ -13,21 +13,30 @@ CREATE TABLE layer_findings (
 
 -- A manifest's report and the indexer state it was built under.
 CREATE TABLE manifest (
-	hash     TEXT PRIMARY KEY,
+	id       INTEGER PRIMARY KEY,
+	hash     TEXT NOT NULL UNIQUE,
 	state    TEXT NOT NULL,
 	finished INTEGER NOT NULL,
 	report   BLOB NOT NULL,
 	updated  TEXT NOT NULL
-) WITHOUT ROWID;
+);
 
 CREATE TABLE manifest_layer (
-	manifest TEXT NOT NULL REFERENCES manifest (hash) ON DELETE CASCADE,
+	manifest INTEGER NOT NULL REFERENCES manifest (id) ON DELETE CASCADE,
 	i        INTEGER NOT NULL,
 	layer    TEXT NOT NULL,
 	PRIMARY KEY (manifest, i)
 ) WITHOUT ROWID;
-
 CREATE INDEX manifest_layer_layer ON manifest_layer (layer);
+
+-- The record keys of each finished report: how the manifests a changed
+-- vulnerability may affect are found (matcher.RecordKeys).
+CREATE TABLE manifest_key (
+	key      INTEGER NOT NULL,
+	manifest INTEGER NOT NULL REFERENCES manifest (id) ON DELETE CASCADE,
+	PRIMARY KEY (key, manifest)
+) WITHOUT ROWID;
+CREATE INDEX manifest_key_manifest ON manifest_key (manifest);
 
 -- Leases: cross-process locks (see package store). expires is Unix
 -- nanoseconds.
