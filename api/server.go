@@ -8,8 +8,9 @@ import (
 
 // Routes are the API's parts; nil parts are not mounted.
 type Routes struct {
-	Indexer http.Handler
-	Matcher http.Handler
+	Indexer  http.Handler
+	Matcher  http.Handler
+	Notifier http.Handler
 	// Auth, when set, guards every route but /robots.txt.
 	Auth *PSK
 }
@@ -26,6 +27,9 @@ func Handler(rt Routes) http.Handler {
 	}
 	if rt.Matcher != nil {
 		mux.Handle(matcherPrefix, compressed(rt.Matcher))
+	}
+	if rt.Notifier != nil {
+		mux.Handle(notifierPrefix, compressed(rt.Notifier))
 	}
 	var h http.Handler = mux
 	if rt.Auth != nil {

@@ -207,6 +207,11 @@ type Notifier struct {
 	// vulnerability instead of one per manifest summarising the most severe.
 	// It uses much more memory.
 	DisableSummary bool `json:"disable_summary,omitempty"`
+	// NotifyFirstUpdate makes an updater's first update operation notify
+	// subscribers, every vulnerability it brings counting as added. Off by
+	// default: the first load of a feed is not news, and would notify
+	// every indexed manifest. Loupe extension.
+	NotifyFirstUpdate bool `json:"notify_first_update,omitempty"`
 	// Webhook delivers notifications by HTTP POST.
 	Webhook *Webhook `json:"webhook,omitempty"`
 	// AMQP delivers notifications to an AMQP 0-9-1 broker. Deprecated in

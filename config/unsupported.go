@@ -16,7 +16,6 @@ import (
 // Delete an entry in the change that makes Loupe honour the key. Paths are
 // "$." followed by dot-separated keys.
 var unsupported = []string{
-	"$.notifier", // notification delivery is not implemented yet
 	"$.trace",
 	"$.metrics", // no metrics endpoint yet
 	"$.indexer.airgap",

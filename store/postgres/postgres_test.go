@@ -166,3 +166,14 @@ func digestOf(s string) loupe.Digest {
 	d, _ := loupe.NewDigest(loupe.SHA256, sum[:])
 	return d
 }
+
+func TestNotifierStore(t *testing.T) {
+	storetest.NotifierStore(t, func(t *testing.T) storetest.NotifierStoreUnderTest {
+		s, err := OpenNotifier(t.Context(), pgtest.DB(t), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}

@@ -75,3 +75,14 @@ func TestNewerSchemaRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestNotifierStore(t *testing.T) {
+	storetest.NotifierStore(t, func(t *testing.T) storetest.NotifierStoreUnderTest {
+		s, err := sqlite.OpenNotifier(t.Context(), filepath.Join(t.TempDir(), "notifier.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
