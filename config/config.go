@@ -309,6 +309,11 @@ type STOMP struct {
 	TLS *TLS `json:"tls,omitempty"`
 	// Login holds broker credentials. (Clair never sends them.)
 	Login *STOMPLogin `json:"user,omitempty"`
+	// Host is the host header of the STOMP CONNECT frame: the virtual
+	// host, for brokers that have them. RabbitMQ takes it as its virtual
+	// host, so set "/" for its default one. Default: the host of the
+	// broker's address, as Clair sends. Loupe extension.
+	Host string `json:"host,omitempty"`
 }
 
 // STOMPLogin holds STOMP broker credentials.

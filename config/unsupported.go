@@ -17,7 +17,7 @@ import (
 // "$." followed by dot-separated keys.
 var unsupported = []string{
 	"$.trace",
-	"$.metrics", // no metrics endpoint yet
+	"$.metrics.otlp", // Prometheus metrics only, for now
 	"$.indexer.airgap",
 	"$.indexer.scanner",
 	"$.indexer.scanlock_retry",

@@ -27,7 +27,7 @@ metrics: {otlp: {grpc: {}}}
 indexer: {airgap: true, scanner: {package: {java: {}}}, scanlock_retry: 5}
 matchers: {config: {rhel: {ignore_unpatched: true}}}
 `,
-			want: []string{"$.indexer.airgap", "$.indexer.scanlock_retry", "$.indexer.scanner", "$.matchers.config", "$.metrics", "$.trace"},
+			want: []string{"$.indexer.airgap", "$.indexer.scanlock_retry", "$.indexer.scanner", "$.matchers.config", "$.metrics.otlp", "$.trace"},
 		},
 		{
 			name: "MatcherModeSkipsIndexerAndNotifier",

@@ -134,7 +134,7 @@ func validateNotifier(n *Notifier, m Mode, r *report) {
 		if _, err := url.Parse(a.Callback); err != nil && !a.Direct {
 			r.fail(p+".callback", "%v", err)
 		}
-		brokerTLS(r, p+".tls", a.TLS, n.Delivery() == "amqp")
+		brokerTLS(r, p+".tls", a.TLS)
 	}
 	if s := n.STOMP; s != nil {
 		const p = "$.notifier.stomp"
@@ -149,7 +149,7 @@ func validateNotifier(n *Notifier, m Mode, r *report) {
 		if _, err := url.Parse(s.Callback); err != nil && !s.Direct {
 			r.fail(p+".callback", "%v", err)
 		}
-		brokerTLS(r, p+".tls", s.TLS, n.Delivery() == "stomp")
+		brokerTLS(r, p+".tls", s.TLS)
 	}
 }
 
@@ -168,20 +168,12 @@ func checkTLS(r *report, path string, t *TLS) {
 	}
 }
 
-// brokerTLS checks the client TLS of a message broker. Without a cert and key
-// the connection cannot be set up, which is fatal only for the mechanism
-// actually used.
-func brokerTLS(r *report, path string, t *TLS, used bool) {
-	if t == nil {
-		return
-	}
-	checkTLS(r, path, t)
-	if t.Cert == "" && t.Key == "" {
-		if used {
-			r.fail(path, "cert and key are required for broker TLS")
-		} else {
-			r.warn(path, "cert and key are required for broker TLS (unused: another delivery mechanism takes precedence)")
-		}
+// brokerTLS checks the client TLS of a message broker: a client
+// certificate is optional (Clair requires one), but cert and key go
+// together and the named files must exist.
+func brokerTLS(r *report, path string, t *TLS) {
+	if t != nil {
+		checkTLS(r, path, t)
 	}
 }
 

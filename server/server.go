@@ -16,6 +16,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/loupe-dev/loupe"
@@ -24,6 +27,7 @@ import (
 	"github.com/loupe-dev/loupe/ecosystem/all"
 	"github.com/loupe-dev/loupe/indexer"
 	"github.com/loupe-dev/loupe/matcher"
+	"github.com/loupe-dev/loupe/notifier"
 	"github.com/loupe-dev/loupe/store/postgres"
 	"github.com/loupe-dev/loupe/store/sqlite"
 	"github.com/loupe-dev/loupe/updater"
@@ -43,6 +47,10 @@ type Options struct {
 	// ReloadInterval is how often a matcher checks its database for data
 	// another process landed; 0 means DefaultReloadInterval.
 	ReloadInterval time.Duration
+	// NotifierPollInterval and NotifierRetryMin, when set, override the
+	// notifier's poll interval (config: at least a minute) and first
+	// retry delay: for tests.
+	NotifierPollInterval, NotifierRetryMin time.Duration
 }
 
 // shutdownGrace is how long in-flight requests get to finish.
@@ -67,6 +75,8 @@ func Run(ctx context.Context, opts Options) error {
 	}()
 	g, ctx := errgroup.WithContext(ctx)
 	client := httpClient()
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	var ix *indexer.Indexer
 	if opts.Mode == config.ComboMode || opts.Mode == config.IndexerMode {
@@ -112,6 +122,19 @@ func Run(ctx context.Context, opts Options) error {
 			IsNotFound: isNotFound,
 			CacheAge:   time.Duration(cfg.Matcher.CacheAge),
 		})
+		var n *notifier.Notifier
+		if opts.Mode == config.ComboMode && cfg.Notifier.Delivery() != "" {
+			var closeN func() error
+			n, closeN, err = newNotifier(ctx, cfg, opts, m, localIndexer{ix, all.Matchers()}, client, registry)
+			if err != nil {
+				return fmt.Errorf("notifier: %w", err)
+			}
+			closer = append(closer, closeN)
+			routes.Notifier = api.NotifierHandler(n, api.NotifierOptions{IsNotFound: func(err error) bool { return errors.Is(err, notifier.ErrUnknownSet) }})
+			g.Go(func() error { n.Run(ctx); return nil })
+		} else if opts.Mode == config.ComboMode {
+			slog.InfoContext(ctx, "notifier disabled: no delivery configured (notifier.webhook, amqp or stomp)")
+		}
 		sets := selectSets(cfg)
 		mgr, err := updater.NewManager(updater.Options{
 			Store:     store,
@@ -123,6 +146,12 @@ func Run(ctx context.Context, opts Options) error {
 			Landed: func(ctx context.Context, _ []*loupe.UpdateOperation) {
 				if err := m.Reload(ctx); err != nil {
 					slog.ErrorContext(ctx, "reloading vulnerability index", "reason", err)
+				}
+				if n != nil {
+					// In one process, notify as soon as data lands.
+					if err := n.Poll(ctx); err != nil {
+						slog.WarnContext(ctx, "notifier poll failed; will retry", "reason", err)
+					}
 				}
 			},
 		})
@@ -192,7 +221,7 @@ func Run(ctx context.Context, opts Options) error {
 		return srv.Shutdown(sctx)
 	})
 
-	if isrv, iln, err := introspection(cfg, opts.IntrospectionListener, &ready); err != nil {
+	if isrv, iln, err := introspection(cfg, opts.IntrospectionListener, &ready, registry); err != nil {
 		slog.WarnContext(ctx, "introspection server not started", "reason", err)
 	} else {
 		g.Go(func() error {
@@ -332,10 +361,13 @@ func httpClient() *http.Client {
 	return &http.Client{Transport: t}
 }
 
-// introspection builds the introspection server: /healthz, /readyz and
-// pprof.
-func introspection(cfg *config.Config, ln net.Listener, ready *atomic.Bool) (*http.Server, net.Listener, error) {
+// introspection builds the introspection server: /healthz, /readyz,
+// Prometheus metrics and pprof.
+func introspection(cfg *config.Config, ln net.Listener, ready *atomic.Bool, registry *prometheus.Registry) (*http.Server, net.Listener, error) {
 	mux := http.NewServeMux()
+	if ep := cfg.Metrics.Prometheus.Endpoint; cfg.Metrics.Name == "prometheus" && ep != nil {
+		mux.Handle(*ep, promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok"))
