@@ -51,6 +51,9 @@ type Options struct {
 	// notifier's poll interval (config: at least a minute) and first
 	// retry delay: for tests.
 	NotifierPollInterval, NotifierRetryMin time.Duration
+	// UpdaterPeriod, when set, overrides matcher.period (config: at least
+	// a minute): for tests.
+	UpdaterPeriod time.Duration
 }
 
 // shutdownGrace is how long in-flight requests get to finish.
@@ -141,7 +144,7 @@ func Run(ctx context.Context, opts Options) error {
 			Sets:      sets,
 			Config:    cfg.Updaters.Config,
 			Client:    client,
-			Period:    time.Duration(cfg.Matcher.Period),
+			Period:    cmp.Or(opts.UpdaterPeriod, time.Duration(cfg.Matcher.Period)),
 			Retention: cfg.Matcher.UpdateRetention,
 			Landed: func(ctx context.Context, _ []*loupe.UpdateOperation) {
 				if err := m.Reload(ctx); err != nil {

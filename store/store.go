@@ -32,10 +32,13 @@ type Leaser interface {
 	Release(ctx context.Context, key, owner string) error
 }
 
-// Lease timing: held leases are renewed every LeaseTTL/3, so a holder must
-// be gone for a whole LeaseTTL before another process takes over.
+// LeaseTTL is how long a lease lasts unless renewed. Held leases are
+// renewed every LeaseTTL/3, so a holder must be gone for a whole LeaseTTL
+// before another process takes its work over. Tests that kill processes
+// shorten it; nothing else should change it.
+var LeaseTTL = 30 * time.Second
+
 const (
-	LeaseTTL       = 30 * time.Second
 	leasePollFirst = 25 * time.Millisecond
 	leasePollMax   = time.Second
 )
