@@ -35,7 +35,14 @@ type notifierRoutes struct {
 	opts NotifierOptions
 }
 
-// NotifierHandler serves /notifier/api/v1/.
+// NotifierHandler serves /notifier/api/v1/: GET pages a notification set
+// (page_size, default 500; next, the last ID of the previous page), and
+// DELETE acknowledges it.
+//
+// Deliberate differences from Clair, recorded in docs/compatibility.md:
+// an unknown or acknowledged set is 404 for GET and DELETE (Clair answers
+// an empty 200 and a 500); a negative page_size is 400 (Clair: 500); and
+// page_size is capped at 10,000, page.size saying the size used.
 func NotifierHandler(n Notifier, opts NotifierOptions) http.Handler {
 	if opts.IsNotFound == nil {
 		opts.IsNotFound = func(error) bool { return false }

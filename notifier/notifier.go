@@ -329,7 +329,10 @@ func (n *Notifier) deliverLoop(ctx context.Context) {
 		}
 		wait := n.opts.DeliveryInterval
 		if next, ok, err := n.opts.Store.NextDue(ctx); err == nil && ok {
-			wait = min(wait, max(time.Until(next), 10*time.Millisecond))
+			// A set already due here is being delivered by another
+			// process (or its lease outlived a dead one): look again
+			// soon, but do not spin on it.
+			wait = min(wait, max(time.Until(next), min(n.opts.RetryMin, time.Second)))
 		}
 		n.updateGauges(ctx)
 		t := time.NewTimer(wait)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -19,7 +20,12 @@ import (
 	"github.com/loupe-dev/loupe/server"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	if conf := os.Getenv(childEnv); conf != "" {
+		os.Exit(serveChild(conf)) // a Loupe for a test to kill
+	}
+	pgtest.Main(m)
+}
 
 // TestEndToEndPostgres runs the end-to-end test in combo mode on
 // PostgreSQL: every service in one database, and one database each.
