@@ -7,8 +7,8 @@ import (
 )
 
 type metrics struct {
-	created, delivered, failures prometheus.Counter
-	sets                         *prometheus.GaugeVec
+	created, delivered, notesDelivered, failures prometheus.Counter
+	sets                                         *prometheus.GaugeVec
 }
 
 func newMetrics() metrics {
@@ -20,6 +20,10 @@ func newMetrics() metrics {
 		delivered: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "loupe", Subsystem: "notifier", Name: "sets_delivered_total",
 			Help: "Notification sets delivered to the subscriber.",
+		}),
+		notesDelivered: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "loupe", Subsystem: "notifier", Name: "notifications_delivered_total",
+			Help: "Notifications in the sets delivered to the subscriber.",
 		}),
 		failures: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "loupe", Subsystem: "notifier", Name: "delivery_failures_total",
@@ -33,7 +37,7 @@ func newMetrics() metrics {
 }
 
 func (m metrics) register(r prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.created, m.delivered, m.failures, m.sets} {
+	for _, c := range []prometheus.Collector{m.created, m.delivered, m.notesDelivered, m.failures, m.sets} {
 		if err := r.Register(c); err != nil {
 			return err
 		}

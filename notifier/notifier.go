@@ -407,6 +407,7 @@ func (n *Notifier) deliver(ctx context.Context, set Set) bool {
 		return false
 	}
 	n.metrics.delivered.Inc()
+	n.metrics.notesDelivered.Add(float64(set.Count))
 	slog.InfoContext(ctx, "notifications delivered", "set", set.ID, "deliverer", n.opts.Deliverer.Name(), "notifications", set.Count,
 		"attempt", set.Attempts+1, "latency", time.Since(set.Created))
 	return true

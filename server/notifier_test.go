@@ -432,6 +432,12 @@ func TestNotifyWebhook(t *testing.T) {
 			if got := metric(t, n.introspection, "loupe_notifier_sets_delivered_total"); got != 1 {
 				t.Errorf("sets delivered = %v, want 1", got)
 			}
+			if got := metric(t, n.introspection, "loupe_notifier_notifications_delivered_total"); got != 2 {
+				t.Errorf("notifications delivered = %v, want 2", got)
+			}
+			if got := metric(t, n.introspection, "loupe_notifier_delivery_failures_total"); got != 0 {
+				t.Errorf("delivery failures = %v, want 0", got)
+			}
 		})
 	}
 }
