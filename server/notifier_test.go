@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/loupe-dev/loupe"
+	"github.com/loupe-dev/loupe/client"
 	"github.com/loupe-dev/loupe/config"
 	"github.com/loupe-dev/loupe/internal/brokertest"
 	"github.com/loupe-dev/loupe/internal/layertest"
@@ -776,5 +778,137 @@ func TestNotifierKilledMidDelivery(t *testing.T) {
 				t.Errorf("child after SIGTERM: %v", err)
 			}
 		})
+	}
+}
+
+// signedDo is do with a bearer token signed with key.
+func signedDo(t *testing.T, key []byte, method, u string, body any) (*http.Response, []byte) {
+	t.Helper()
+	token, err := client.Sign(key, "quay", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doWith(t, http.Header{"Authorization": {"Bearer " + token}}, method, u, body)
+}
+
+// TestDistributed runs the three services as three nodes from one config
+// file, each with a database of its own and PSK authentication on: the
+// matcher fetches index reports from the indexer, the notifier asks the
+// matcher for updates and the indexer for affected manifests, all signed,
+// over HTTP.
+func TestDistributed(t *testing.T) {
+	key := []byte("thirty-two bytes of shared key!!")
+	f := newFeed(t, feedV1)
+	h := newHook(t)
+	lns := map[config.Mode]net.Listener{}
+	urls := map[config.Mode]string{}
+	for _, m := range []config.Mode{config.IndexerMode, config.MatcherMode, config.NotifierMode} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lns[m], urls[m] = ln, "http://"+ln.Addr().String()
+	}
+	dir := t.TempDir()
+	doc := fmt.Sprintf(`
+http_listen_addr: ":6060"
+auth:
+  psk: {key: %q, iss: [quay]}
+indexer:
+  connstring: sqlite:%[2]s/indexer.db
+matcher:
+  connstring: sqlite:%[2]s/matcher.db
+  indexer_addr: %[3]s
+updaters:
+  sets: [debian]
+  config:
+    debian: {json_url: %[4]q}
+notifier:
+  connstring: sqlite:%[2]s/notifier.db
+  indexer_addr: %[3]s
+  matcher_addr: %[5]s
+  disable_summary: true
+  webhook:
+    target: %[6]s
+    callback: %[7]s/notifier/api/v1/notification/
+`, base64.StdEncoding.EncodeToString(key), dir, urls[config.IndexerMode], f.URL+"/tracker.json",
+		urls[config.MatcherMode], h.URL, urls[config.NotifierMode])
+	cfgs := map[config.Mode]*config.Config{}
+	intro := map[config.Mode]string{}
+	for _, m := range []config.Mode{config.IndexerMode, config.MatcherMode, config.NotifierMode} {
+		cfgs[m] = loadConfig(t, doc) // one file, loaded by each node
+		_, intro[m] = runServer(t, cfgs[m], server.Options{Mode: m, Listener: lns[m],
+			UpdaterPeriod: 100 * time.Millisecond, NotifierPollInterval: 100 * time.Millisecond, NotifierRetryMin: 50 * time.Millisecond})
+	}
+
+	// Each node serves its own routes only, and only to signed requests.
+	for m, path := range map[config.Mode]string{
+		config.IndexerMode:  "/indexer/api/v1/index_state",
+		config.MatcherMode:  "/matcher/api/v1/internal/update_operation",
+		config.NotifierMode: "/notifier/api/v1/notification/" + "01a200c8-5cbe-7df4-9275-43abe0046575",
+	} {
+		if res, body := do(t, http.MethodGet, urls[m]+path, nil); res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%v: unsigned GET %s: %s %s", m, path, res.Status, body)
+		}
+		for other, u := range urls {
+			if other == m {
+				continue
+			}
+			if res, _ := signedDo(t, key, http.MethodGet, u+path, nil); res.StatusCode != http.StatusNotFound {
+				t.Errorf("%v node serves %s: %s", other, path, res.Status)
+			}
+		}
+	}
+
+	reg := newServe(t)
+	l := reg.layer(layertest.Gzip(layertest.Tar(
+		layertest.Dir("etc"),
+		layertest.File("etc/os-release", layertest.DebianOSRelease("12", "bookworm")),
+		layertest.File("var/lib/dpkg/status", layertest.DpkgStatus(
+			layertest.Deb{Name: "zlib1g", Version: "1:1.2.13.dfsg-1", Source: "zlib"},
+			layertest.Deb{Name: "curl", Version: "7.88.1-10+deb12u8"},
+		)),
+	)))
+	m := loupe.Manifest{Hash: loupe.MustParseDigest(layertest.Digest([]byte(t.Name()))), Layers: []*loupe.Layer{&l}}
+	if res, body := signedDo(t, key, http.MethodPost, urls[config.IndexerMode]+"/indexer/api/v1/index_report", m); res.StatusCode != http.StatusCreated {
+		t.Fatalf("index: %s %s", res.Status, body)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		res, body := signedDo(t, key, http.MethodGet, urls[config.MatcherMode]+"/matcher/api/v1/vulnerability_report/"+m.Hash.String(), nil)
+		if res.StatusCode == http.StatusOK && strings.Contains(string(body), "CVE-2023-45853") {
+			break
+		}
+		if (res.StatusCode != http.StatusOK && res.StatusCode != http.StatusAccepted) || time.Now().After(deadline) {
+			t.Fatalf("vulnerability report through the matcher node: %s %s", res.Status, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// An image the indexer does not know: 404 from the matcher.
+	unknown := layertest.Digest([]byte("unknown"))
+	if res, body := signedDo(t, key, http.MethodGet, urls[config.MatcherMode]+"/matcher/api/v1/vulnerability_report/"+unknown, nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown manifest: %s %s", res.Status, body)
+	}
+
+	f.set(feedV2)
+	cb := h.next(t)
+	if !strings.HasPrefix(cb.Callback, urls[config.NotifierMode]) {
+		t.Errorf("callback %q is not the notifier's", cb.Callback)
+	}
+	res, body := signedDo(t, key, http.MethodGet, cb.Callback, nil)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("page: %s %s", res.Status, body)
+	}
+	var p loupe.NotificationPage
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantV2(m.Hash), changes(p.Notifications)); diff != "" {
+		t.Errorf("notifications (-want +got):\n%s", diff)
+	}
+	if res, body := signedDo(t, key, http.MethodDelete, cb.Callback, nil); res.StatusCode != http.StatusOK {
+		t.Errorf("DELETE: %s %s", res.Status, body)
+	}
+	if got := metric(t, intro[config.NotifierMode], "loupe_notifier_sets_delivered_total"); got != 1 {
+		t.Errorf("notifier node: sets delivered = %v, want 1", got)
 	}
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/api"
+	"github.com/loupe-dev/loupe/client"
 	"github.com/loupe-dev/loupe/config"
 	"github.com/loupe-dev/loupe/ecosystem/all"
 	"github.com/loupe-dev/loupe/indexer"
@@ -65,131 +66,209 @@ const DefaultReloadInterval = 15 * time.Second
 
 // Run runs Loupe in opts.Mode until ctx ends.
 func Run(ctx context.Context, opts Options) error {
-	cfg := opts.Config
-	var (
-		routes api.Routes
-		ready  atomic.Bool
-		closer []func() error
-	)
-	defer func() {
-		for _, c := range slices.Backward(closer) {
-			c()
-		}
-	}()
+	n := &node{cfg: opts.Config, opts: opts, client: httpClient(), registry: prometheus.NewRegistry()}
+	defer n.close()
+	n.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	g, ctx := errgroup.WithContext(ctx)
-	client := httpClient()
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-
-	var ix *indexer.Indexer
-	if opts.Mode == config.ComboMode || opts.Mode == config.IndexerMode {
-		store, where, err := openIndexerStore(ctx, cfg)
-		if err != nil {
-			return fmt.Errorf("indexer: %w", err)
-		}
-		closer = append(closer, store.Close)
-		rules := all.Matchers()
-		ix, err = indexer.New(indexer.Options{
-			Scanners:             all.Scanners(),
-			Store:                store,
-			Client:               client,
-			LayerScanConcurrency: cfg.Indexer.LayerScanConcurrency,
-			RecordKeys:           func(ir *loupe.IndexReport) []uint64 { return matcher.RecordKeys(rules, ir) },
-			KeysVersion:          rulesVersion(rules),
-		})
-		if err != nil {
-			return err
-		}
-		routes.Indexer = api.IndexerHandler(localIndexer{ix, rules}, api.IndexerOptions{
-			IsBadLayer:  indexer.IsBadLayer,
-			IsNotFound:  isNotFound,
-			Concurrency: cfg.Indexer.IndexReportRequestConcurrency,
-		})
-		slog.InfoContext(ctx, "indexer ready", "database", where, "state", ix.State())
+	n.g = g
+	if err := n.build(ctx); err != nil {
+		return err
 	}
+	return n.serve(ctx)
+}
 
-	if opts.Mode == config.ComboMode || opts.Mode == config.MatcherMode {
-		if opts.Mode == config.MatcherMode {
-			return errors.New("mode matcher: not yet supported; run -mode combo")
-		}
-		store, where, err := openMatcherStore(ctx, cfg)
-		if err != nil {
-			return fmt.Errorf("matcher: %w", err)
-		}
-		closer = append(closer, store.Close)
-		m, err := matcher.New(ctx, matcher.Options{Store: store, Rules: selectMatchers(cfg.Matchers.Names)})
+// node is one Loupe process being assembled: its services, routes,
+// background work and what to close when it stops.
+type node struct {
+	cfg      *config.Config
+	opts     Options
+	g        *errgroup.Group
+	client   *http.Client // layers and feeds
+	registry *prometheus.Registry
+	routes   api.Routes
+	closers  []func() error
+}
+
+func (n *node) close() {
+	for _, c := range slices.Backward(n.closers) {
+		c()
+	}
+}
+
+// build builds the services of the node's mode.
+func (n *node) build(ctx context.Context) error {
+	cfg := n.cfg
+	switch n.opts.Mode {
+	case config.ComboMode:
+		ix, err := n.indexer(ctx)
 		if err != nil {
 			return err
 		}
-		routes.Matcher = api.MatcherHandler(m, localIndexer{ix: ix}, api.MatcherOptions{
-			IsNotFound: isNotFound,
-			CacheAge:   time.Duration(cfg.Matcher.CacheAge),
-		})
-		var n *notifier.Notifier
-		if opts.Mode == config.ComboMode && cfg.Notifier.Delivery() != "" {
-			var closeN func() error
-			n, closeN, err = newNotifier(ctx, cfg, opts, m, localIndexer{ix, all.Matchers()}, client, registry)
-			if err != nil {
-				return fmt.Errorf("notifier: %w", err)
+		local := localIndexer{ix, all.Matchers()}
+		var nt *notifier.Notifier
+		m, err := n.matcher(ctx, local, func(ctx context.Context) {
+			if nt != nil {
+				// In one process, notify as soon as data lands.
+				if err := nt.Poll(ctx); err != nil {
+					slog.WarnContext(ctx, "notifier poll failed; will retry", "reason", err)
+				}
 			}
-			closer = append(closer, closeN)
-			routes.Notifier = api.NotifierHandler(n, api.NotifierOptions{IsNotFound: func(err error) bool { return errors.Is(err, notifier.ErrUnknownSet) }})
-			g.Go(func() error { n.Run(ctx); return nil })
-		} else if opts.Mode == config.ComboMode {
+		})
+		if err != nil {
+			return err
+		}
+		if cfg.Notifier.Delivery() == "" {
 			slog.InfoContext(ctx, "notifier disabled: no delivery configured (notifier.webhook, amqp or stomp)")
+			return nil
 		}
-		sets := selectSets(cfg)
-		mgr, err := updater.NewManager(updater.Options{
-			Store:     store,
-			Sets:      sets,
-			Config:    cfg.Updaters.Config,
-			Client:    client,
-			Period:    cmp.Or(opts.UpdaterPeriod, time.Duration(cfg.Matcher.Period)),
-			Retention: cfg.Matcher.UpdateRetention,
-			Landed: func(ctx context.Context, _ []*loupe.UpdateOperation) {
-				if err := m.Reload(ctx); err != nil {
-					slog.ErrorContext(ctx, "reloading vulnerability index", "reason", err)
-				}
-				if n != nil {
-					// In one process, notify as soon as data lands.
-					if err := n.Poll(ctx); err != nil {
-						slog.WarnContext(ctx, "notifier poll failed; will retry", "reason", err)
-					}
-				}
-			},
-		})
+		nt, err = n.notifier(ctx, m, local)
+		return err
+
+	case config.IndexerMode:
+		_, err := n.indexer(ctx)
+		return err
+
+	case config.MatcherMode:
+		reports, err := client.NewIndexer(cfg.Matcher.IndexerAddr, n.clientOptions())
 		if err != nil {
-			return err
+			return fmt.Errorf("matcher: indexer_addr: %w", err)
 		}
-		if len(sets) > 0 {
-			g.Go(func() error { mgr.Run(ctx); return nil })
+		_, err = n.matcher(ctx, reports, nil)
+		return err
+
+	case config.NotifierMode:
+		m, err := client.NewMatcher(cfg.Notifier.MatcherAddr, n.clientOptions())
+		if err != nil {
+			return fmt.Errorf("notifier: matcher_addr: %w", err)
 		}
-		g.Go(func() error {
-			t := time.NewTicker(cmp.Or(opts.ReloadInterval, DefaultReloadInterval))
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return nil
-				case <-t.C:
-					if err := m.ReloadIfChanged(ctx); err != nil && ctx.Err() == nil {
-						slog.WarnContext(ctx, "checking for new vulnerability data", "reason", err)
-					}
+		ix, err := client.NewIndexer(cfg.Notifier.IndexerAddr, n.clientOptions())
+		if err != nil {
+			return fmt.Errorf("notifier: indexer_addr: %w", err)
+		}
+		_, err = n.notifier(ctx, m, ix)
+		return err
+	}
+	return fmt.Errorf("unknown mode %v", n.opts.Mode)
+}
+
+// clientOptions configure the clients of the other services: signed with
+// the PSK when there is one.
+func (n *node) clientOptions() client.Options {
+	o := client.Options{HTTP: serviceClient(), UserAgent: userAgent}
+	if psk := n.cfg.Auth.PSK; psk != nil {
+		o.PSK = psk.Secret()
+	}
+	return o
+}
+
+// indexer builds the indexer and its routes.
+func (n *node) indexer(ctx context.Context) (*indexer.Indexer, error) {
+	cfg := n.cfg
+	store, where, err := openIndexerStore(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("indexer: %w", err)
+	}
+	n.closers = append(n.closers, store.Close)
+	rules := all.Matchers()
+	ix, err := indexer.New(indexer.Options{
+		Scanners:             all.Scanners(),
+		Store:                store,
+		Client:               n.client,
+		LayerScanConcurrency: cfg.Indexer.LayerScanConcurrency,
+		RecordKeys:           func(ir *loupe.IndexReport) []uint64 { return matcher.RecordKeys(rules, ir) },
+		KeysVersion:          rulesVersion(rules),
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.routes.Indexer = api.IndexerHandler(localIndexer{ix, rules}, api.IndexerOptions{
+		IsBadLayer:  indexer.IsBadLayer,
+		IsNotFound:  isNotFound,
+		Concurrency: cfg.Indexer.IndexReportRequestConcurrency,
+	})
+	slog.InfoContext(ctx, "indexer ready", "database", where, "state", ix.State())
+	return ix, nil
+}
+
+// matcher builds the matcher, its routes, its updaters and its reloads.
+// reports gives it index reports; landed, when set, runs after the
+// matcher has loaded data an updater landed.
+func (n *node) matcher(ctx context.Context, reports api.ReportGetter, landed func(context.Context)) (*matcher.Matcher, error) {
+	cfg, opts := n.cfg, n.opts
+	store, where, err := openMatcherStore(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("matcher: %w", err)
+	}
+	n.closers = append(n.closers, store.Close)
+	m, err := matcher.New(ctx, matcher.Options{Store: store, Rules: selectMatchers(cfg.Matchers.Names)})
+	if err != nil {
+		return nil, err
+	}
+	n.routes.Matcher = api.MatcherHandler(m, reports, api.MatcherOptions{
+		IsNotFound: isNotFound,
+		CacheAge:   time.Duration(cfg.Matcher.CacheAge),
+	})
+	sets := selectSets(cfg)
+	mgr, err := updater.NewManager(updater.Options{
+		Store:     store,
+		Sets:      sets,
+		Config:    cfg.Updaters.Config,
+		Client:    n.client,
+		Period:    cmp.Or(opts.UpdaterPeriod, time.Duration(cfg.Matcher.Period)),
+		Retention: cfg.Matcher.UpdateRetention,
+		Landed: func(ctx context.Context, _ []*loupe.UpdateOperation) {
+			if err := m.Reload(ctx); err != nil {
+				slog.ErrorContext(ctx, "reloading vulnerability index", "reason", err)
+			}
+			if landed != nil {
+				landed(ctx)
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(sets) > 0 {
+		n.g.Go(func() error { mgr.Run(ctx); return nil })
+	}
+	n.g.Go(func() error {
+		t := time.NewTicker(cmp.Or(opts.ReloadInterval, DefaultReloadInterval))
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+				if err := m.ReloadIfChanged(ctx); err != nil && ctx.Err() == nil {
+					slog.WarnContext(ctx, "checking for new vulnerability data", "reason", err)
 				}
 			}
-		})
-		slog.InfoContext(ctx, "matcher ready", "database", where, "updater_sets", setNames(sets))
-	}
+		}
+	})
+	slog.InfoContext(ctx, "matcher ready", "database", where, "updater_sets", setNames(sets))
+	return m, nil
+}
 
-	if opts.Mode == config.NotifierMode {
-		return errors.New("mode notifier: not yet supported")
+// notifier builds the notifier, its routes and its background work.
+func (n *node) notifier(ctx context.Context, m notifier.Matcher, ix notifier.Indexer) (*notifier.Notifier, error) {
+	nt, closeN, err := newNotifier(ctx, n.cfg, n.opts, m, ix, n.client, n.registry)
+	if err != nil {
+		return nil, fmt.Errorf("notifier: %w", err)
 	}
+	n.closers = append(n.closers, closeN)
+	n.routes.Notifier = api.NotifierHandler(nt, api.NotifierOptions{IsNotFound: func(err error) bool { return errors.Is(err, notifier.ErrUnknownSet) }})
+	n.g.Go(func() error { nt.Run(ctx); return nil })
+	return nt, nil
+}
 
+// serve serves the API and introspection until ctx ends.
+func (n *node) serve(ctx context.Context) error {
+	cfg, opts, g := n.cfg, n.opts, n.g
 	if psk := cfg.Auth.PSK; psk != nil {
-		routes.Auth = &api.PSK{Key: psk.Secret(), Issuers: psk.Issuers}
+		n.routes.Auth = &api.PSK{Key: psk.Secret(), Issuers: psk.Issuers}
 	}
 	srv := &http.Server{
-		Handler:           api.Handler(routes),
+		Handler:           api.Handler(n.routes),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -224,7 +303,8 @@ func Run(ctx context.Context, opts Options) error {
 		return srv.Shutdown(sctx)
 	})
 
-	if isrv, iln, err := introspection(cfg, opts.IntrospectionListener, &ready, registry); err != nil {
+	var ready atomic.Bool
+	if isrv, iln, err := introspection(cfg, opts.IntrospectionListener, &ready, n.registry); err != nil {
 		slog.WarnContext(ctx, "introspection server not started", "reason", err)
 	} else {
 		g.Go(func() error {
@@ -259,7 +339,7 @@ func rulesVersion(rules []matcher.Rules) string {
 }
 
 func isNotFound(err error) bool {
-	return errors.Is(err, indexer.ErrNotFound) || errors.Is(err, api.ErrNotFound)
+	return errors.Is(err, indexer.ErrNotFound) || errors.Is(err, api.ErrNotFound) || errors.Is(err, client.ErrNotFound)
 }
 
 // embeddedPath returns the SQLite file of an embedded connstring.
@@ -352,6 +432,15 @@ func setNames(sets []updater.Set) []string {
 		names = append(names, s.Name)
 	}
 	return names
+}
+
+// serviceClient is the client for the other services: bounded waits,
+// connections kept for the steady traffic between them.
+func serviceClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = 5 * time.Minute // affected_manifest over a large fleet
+	t.MaxIdleConnsPerHost = 64
+	return &http.Client{Transport: t}
 }
 
 // httpClient is the client for layers and feeds: proxies from the

@@ -73,6 +73,12 @@ func (s *serve) layer(blob []byte) loupe.Layer {
 
 func do(t *testing.T, method, url string, body any) (*http.Response, []byte) {
 	t.Helper()
+	return doWith(t, nil, method, url, body)
+}
+
+// doWith is do with extra request headers.
+func doWith(t *testing.T, header http.Header, method, url string, body any) (*http.Response, []byte) {
+	t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -88,6 +94,9 @@ func do(t *testing.T, method, url string, body any) (*http.Response, []byte) {
 	req, err := http.NewRequest(method, url, r)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
