@@ -106,8 +106,7 @@ func etag(state string) string { return `"` + state + `"` }
 
 func (h *indexerRoutes) index(w http.ResponseWriter, r *http.Request) {
 	var m loupe.Manifest
-	if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
-		apiError(w, r, http.StatusBadRequest, "failed to deserialize manifest: %v", err)
+	if !decodeBody(w, r, maxManifestBody, "manifest", &m) {
 		return
 	}
 	if err := m.Validate(); err != nil {
@@ -139,8 +138,7 @@ func (h *indexerRoutes) index(w http.ResponseWriter, r *http.Request) {
 
 func (h *indexerRoutes) bulkDelete(w http.ResponseWriter, r *http.Request) {
 	var digests []loupe.Digest
-	if err := json.NewDecoder(r.Body).Decode(&digests); err != nil {
-		apiError(w, r, http.StatusBadRequest, "failed to deserialize bulk delete: %v", err)
+	if !decodeBody(w, r, maxDeleteBody, "bulk delete", &digests) {
 		return
 	}
 	deleted, err := h.ix.Delete(r.Context(), digests...)
@@ -236,8 +234,7 @@ func (h *indexerRoutes) affected(af AffectedFinder) http.HandlerFunc {
 			return
 		}
 		var req affectedRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			apiError(w, r, http.StatusBadRequest, "failed to deserialize vulnerabilities: %v", err)
+		if !decodeBody(w, r, maxAffectedBody, "vulnerabilities", &req) {
 			return
 		}
 		am, err := af.AffectedManifests(r.Context(), req.Vulnerabilities)

@@ -55,10 +55,17 @@ type Options struct {
 	// UpdaterPeriod, when set, overrides matcher.period (config: at least
 	// a minute): for tests.
 	UpdaterPeriod time.Duration
+	// ShutdownGrace is how long requests in flight get to finish once ctx
+	// ends; 0 means DefaultShutdownGrace.
+	ShutdownGrace time.Duration
 }
 
-// shutdownGrace is how long in-flight requests get to finish.
-const shutdownGrace = 30 * time.Second
+func (o *Options) shutdownGrace() time.Duration { return cmp.Or(o.ShutdownGrace, DefaultShutdownGrace) }
+
+// DefaultShutdownGrace is how long requests in flight get to finish once
+// shutdown starts: within Kubernetes' default termination grace period
+// of 30 seconds.
+const DefaultShutdownGrace = 25 * time.Second
 
 // DefaultReloadInterval is how often a matcher checks the store for data
 // that another process landed.
@@ -268,10 +275,16 @@ func (n *node) serve(ctx context.Context) error {
 		n.routes.Auth = &api.PSK{Key: psk.Secret(), Issuers: psk.Issuers}
 	}
 	srv := &http.Server{
-		Handler:           api.Handler(n.routes),
+		Handler: api.Handler(n.routes),
+		// Requests outlive ctx: a shutdown lets them finish.
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		// Request bodies are small (the API limits them); a client gets
+		// this long to send one. No write timeout: indexing a large image
+		// takes minutes before the answer starts.
+		ReadTimeout:    2 * time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 1 << 20,
 	}
 	ln := opts.Listener
 	if ln == nil {
@@ -281,12 +294,12 @@ func (n *node) serve(ctx context.Context) error {
 		}
 	}
 	if cfg.TLS != nil && cfg.TLS.Cert != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.TLS.Cert, cfg.TLS.Key)
+		certs, err := newCertReloader(cfg.TLS.Cert, cfg.TLS.Key)
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("tls: %w", err)
 		}
-		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: certs.GetCertificate, NextProtos: []string{"h2", "http/1.1"}}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
 	g.Go(func() error {
@@ -296,15 +309,9 @@ func (n *node) serve(ctx context.Context) error {
 		}
 		return nil
 	})
-	g.Go(func() error {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-		defer cancel()
-		return srv.Shutdown(sctx)
-	})
-
 	var ready atomic.Bool
-	if isrv, iln, err := introspection(cfg, opts.IntrospectionListener, &ready, n.registry); err != nil {
+	isrv, iln, err := introspection(cfg, opts.IntrospectionListener, &ready, n.registry)
+	if err != nil {
 		slog.WarnContext(ctx, "introspection server not started", "reason", err)
 	} else {
 		g.Go(func() error {
@@ -313,11 +320,26 @@ func (n *node) serve(ctx context.Context) error {
 			}
 			return nil
 		})
-		g.Go(func() error {
-			<-ctx.Done()
-			return isrv.Close()
-		})
 	}
+	g.Go(func() error {
+		<-ctx.Done()
+		// Not ready any more, so that balancers stop sending requests;
+		// those in flight (an index request may take minutes) get the
+		// grace period to finish, and the introspection server answers
+		// until they have.
+		ready.Store(false)
+		slog.InfoContext(ctx, "shutting down: finishing requests in flight", "grace", opts.shutdownGrace())
+		sctx, cancel := context.WithTimeout(context.Background(), opts.shutdownGrace())
+		defer cancel()
+		err := srv.Shutdown(sctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("requests still in flight after %v: %w", opts.shutdownGrace(), err)
+		}
+		if isrv != nil {
+			isrv.Close()
+		}
+		return err
+	})
 
 	ready.Store(true)
 	if opts.Ready != nil {
