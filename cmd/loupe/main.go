@@ -5,6 +5,13 @@
 // CLAIR_CONF) names the config file, -mode (or LOUPE_MODE, or CLAIR_MODE)
 // the mode. With no config file at all, combo mode runs on the defaults:
 // the embedded database under data_dir and the API on :6060.
+//
+// LOUPE_TEST_INTERVALS shortens the background intervals below what the
+// config allows, for tests and demos that run whole processes, never for
+// production: a comma-separated list of updater=D (matcher.period),
+// poll=D (notifier.poll_interval), retry=D (the first delivery retry) and
+// reload=D (how often a matcher looks for data another process landed),
+// D a Go duration such as 200ms.
 package main
 
 import (
@@ -16,7 +23,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/loupe-dev/loupe/config"
 	"github.com/loupe-dev/loupe/server"
@@ -72,7 +81,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		slog.Info("configuration lint", "lint", l.String())
 	}
 
-	if err := server.Run(ctx, server.Options{Config: cfg, Mode: mode}); err != nil {
+	opts := server.Options{Config: cfg, Mode: mode}
+	if v := getenv("LOUPE_TEST_INTERVALS"); v != "" {
+		if err := testIntervals(&opts, v); err != nil {
+			fmt.Fprintf(stderr, "loupe: LOUPE_TEST_INTERVALS: %v\n", err)
+			return 2
+		}
+		slog.Warn("background intervals shortened for testing", "LOUPE_TEST_INTERVALS", v)
+	}
+	if err := server.Run(ctx, opts); err != nil {
 		if ctx.Err() != nil {
 			// Stopped while starting: a clean shutdown.
 			slog.Info("stopped during startup", "reason", err)
@@ -82,6 +99,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return 1
 	}
 	return 0
+}
+
+// testIntervals applies LOUPE_TEST_INTERVALS.
+func testIntervals(opts *server.Options, v string) error {
+	for _, kv := range strings.Split(v, ",") {
+		k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		d, err := time.ParseDuration(val)
+		if !ok || err != nil || d <= 0 {
+			return fmt.Errorf("%q: want name=duration, such as poll=200ms", kv)
+		}
+		switch k {
+		case "updater":
+			opts.UpdaterPeriod = d
+		case "poll":
+			opts.NotifierPollInterval = d
+		case "retry":
+			opts.NotifierRetryMin = d
+		case "reload":
+			opts.ReloadInterval = d
+		default:
+			return fmt.Errorf("unknown interval %q (updater, poll, retry, reload)", k)
+		}
+	}
+	return nil
 }
 
 func firstSet(vals ...string) string {
