@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/loupe-dev/loupe"
+	"github.com/loupe-dev/loupe/internal/httproute"
 )
 
 // Indexer is what the indexer routes need.
@@ -71,7 +72,7 @@ func IndexerHandler(ix Indexer, opts IndexerOptions) http.Handler {
 		mux.HandleFunc(indexerPrefix+"internal/affected_manifest", h.affected(af))
 		mux.HandleFunc(indexerPrefix+"internal/affected_manifest/", h.affected(af))
 	}
-	return mux
+	return httproute.Routed(mux)
 }
 
 // limited applies the index request limit, as Clair does, to every

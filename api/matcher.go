@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/loupe-dev/loupe"
+	"github.com/loupe-dev/loupe/internal/httproute"
 )
 
 // Matcher is what the matcher routes need.
@@ -56,7 +57,7 @@ func MatcherHandler(m Matcher, reports ReportGetter, opts MatcherOptions) http.H
 	mux.HandleFunc(matcherPrefix+"internal/update_operation", h.updateOperations)
 	mux.HandleFunc(matcherPrefix+"internal/update_operation/{ref}", h.deleteUpdateOperation)
 	mux.HandleFunc(matcherPrefix+"internal/update_diff", h.updateDiff)
-	return mux
+	return httproute.Routed(mux)
 }
 
 func (h *matcherRoutes) vulnerabilityReport(w http.ResponseWriter, r *http.Request) {

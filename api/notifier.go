@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"github.com/google/uuid"
+
+	"github.com/loupe-dev/loupe/internal/httproute"
 )
 
 // Notifier is what the notifier routes need.
@@ -50,7 +52,7 @@ func NotifierHandler(n Notifier, opts NotifierOptions) http.Handler {
 	h := &notifierRoutes{n: n, opts: opts}
 	mux := http.NewServeMux()
 	mux.HandleFunc(notifierPrefix+"notification/{id}", h.notification)
-	return mux
+	return httproute.Routed(mux)
 }
 
 func (h *notifierRoutes) notification(w http.ResponseWriter, r *http.Request) {

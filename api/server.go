@@ -4,6 +4,10 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/loupe-dev/loupe/internal/httproute"
 )
 
 // Routes are the API's parts; nil parts are not mounted.
@@ -13,13 +17,21 @@ type Routes struct {
 	Notifier http.Handler
 	// Auth, when set, guards every route but /robots.txt.
 	Auth *PSK
+	// Registerer, when set, gets the HTTP metrics: every request by route
+	// pattern, method and status code, with its duration, and the
+	// requests in flight.
+	Registerer prometheus.Registerer
 }
 
 // startTime is served as robots.txt's Last-Modified.
 var startTime = time.Now()
 
 // Handler assembles the API: the service routes under their prefixes,
-// /robots.txt, compression, authentication and request logging.
+// /robots.txt, compression, authentication, request logging and metrics.
+//
+// Each service's route table marks the route it matched (see httproute),
+// so that middleware, here or wrapped around the result (tracing), can
+// name the route whatever copies of the request lie in between.
 func Handler(rt Routes) http.Handler {
 	mux := http.NewServeMux()
 	if rt.Indexer != nil {
@@ -36,9 +48,17 @@ func Handler(rt Routes) http.Handler {
 		h = authenticate(rt.Auth, h)
 	}
 	top := http.NewServeMux()
-	top.HandleFunc("/robots.txt", robots)
+	top.Handle("/robots.txt", httproute.Routed(http.HandlerFunc(robots)))
 	top.Handle("/", h)
-	return logged(top)
+	// What no route table claimed matched no route: not top's "/".
+	var out http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer httproute.Mark(r, "")
+		top.ServeHTTP(w, r)
+	})
+	if rt.Registerer != nil {
+		out = newHTTPMetrics(rt.Registerer).instrument(out)
+	}
+	return logged(out)
 }
 
 func robots(w http.ResponseWriter, r *http.Request) {

@@ -478,7 +478,7 @@ type OTLPGRPC struct {
 	Compression Compression `json:"compression,omitempty"`
 	// Headers are added as metadata to every export.
 	Headers map[string]string `json:"headers,omitempty"`
-	// Insecure skips verification of the collector's certificate.
+	// Insecure connects without TLS.
 	Insecure bool `json:"insecure,omitempty"`
 	// Timeout bounds one export. Default 10s.
 	Timeout *Duration `json:"timeout,omitempty"`

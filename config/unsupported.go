@@ -16,7 +16,8 @@ import (
 // Delete an entry in the change that makes Loupe honour the key. Paths are
 // "$." followed by dot-separated keys.
 var unsupported = []string{
-	"$.trace",
+	"$.trace.jaeger", // no Jaeger exporter: OTLP only (Jaeger takes OTLP)
+	"$.trace.sentry", // no Sentry exporter, in Clair either
 	"$.metrics.otlp", // Prometheus metrics only, for now
 	"$.indexer.airgap",
 	"$.indexer.scanner",

@@ -22,12 +22,12 @@ func TestUnsupported(t *testing.T) {
 			name: "All",
 			doc: `
 notifier: {poll_interval: 6h}
-trace: {name: otlp}
+trace: {name: otlp, otlp: {http: {}}, jaeger: {service_name: loupe}, sentry: {dsn: "https://k@sentry/1"}}
 metrics: {otlp: {grpc: {}}}
 indexer: {airgap: true, scanner: {package: {java: {}}}, scanlock_retry: 5}
 matchers: {config: {rhel: {ignore_unpatched: true}}}
 `,
-			want: []string{"$.indexer.airgap", "$.indexer.scanlock_retry", "$.indexer.scanner", "$.matchers.config", "$.metrics.otlp", "$.trace"},
+			want: []string{"$.indexer.airgap", "$.indexer.scanlock_retry", "$.indexer.scanner", "$.matchers.config", "$.metrics.otlp", "$.trace.jaeger", "$.trace.sentry"},
 		},
 		{
 			name: "MatcherModeSkipsIndexerAndNotifier",
@@ -43,6 +43,10 @@ matchers: {config: {rhel: {}}}
 		{
 			name: "Implemented",
 			doc:  `{auth: {psk: {key: c2VjcmV0, iss: [quay]}}, tls: {cert: "` + cert + `", key: "` + cert + `"}}`,
+		},
+		{
+			name: "Tracing",
+			doc:  `{trace: {name: otlp, probability: 0.5, otlp: {grpc: {endpoint: "collector:4317", insecure: true}}}}`,
 		},
 	}
 	for _, tc := range tests {

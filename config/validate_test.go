@@ -419,7 +419,7 @@ trace:
 				`both "http" and "grpc" are configured, which may submit everything twice (at $.trace.otlp)`,
 				`path "/v1/traces/" ends in a slash, which is probably wrong (at $.trace.otlp.http.url_path)`,
 				"timeout of 0s is almost certainly wrong (at $.trace.otlp.http.timeout)",
-				"accepted but not acted on by this version of Loupe (at $.trace)",
+				"accepted but not acted on by this version of Loupe (at $.trace.jaeger)",
 			}},
 		{name: "TraceNames", doc: `trace: {name: zipkin}`,
 			want: []string{`unrecognized trace provider "zipkin": nothing is traced (at $.trace.name)`}},

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
 
@@ -39,6 +40,9 @@ type Options struct {
 	// clients index their manifests again.
 	RecordKeys  func(*loupe.IndexReport) []uint64
 	KeysVersion string
+	// Registerer, when set, receives the indexer's metrics (layers
+	// fetched, scanned and reused, layer errors, index durations).
+	Registerer prometheus.Registerer
 }
 
 // DefaultLayerScanConcurrency is Clair's default.
@@ -54,6 +58,7 @@ type Indexer struct {
 	ids      []ScannerID // scanners then whiteoutID
 	patterns *layer.Patterns
 	state    string
+	metrics  *metrics
 
 	manifests singleflight.Group
 	layers    singleflight.Group
@@ -88,6 +93,12 @@ func New(opts Options) (*Indexer, error) {
 	ix := &Indexer{
 		opts: opts, fetch: fetcher{client: opts.Client}, patterns: layer.NewPatterns(),
 		reports: lru.New[loupe.Digest, cachedReport](reportCacheSize, reportCacheTTL),
+		metrics: newMetrics(),
+	}
+	if opts.Registerer != nil {
+		if err := ix.metrics.register(opts.Registerer); err != nil {
+			return nil, fmt.Errorf("indexer: metrics: %w", err)
+		}
 	}
 	seen := map[ScannerID]bool{}
 	for _, s := range opts.Scanners {
@@ -236,14 +247,17 @@ func (ix *Indexer) index(ctx context.Context, m *loupe.Manifest) (*loupe.IndexRe
 	if encErr != nil {
 		encErr = fmt.Errorf("indexer: storing report: %w", encErr)
 		if err == nil {
+			ix.metrics.duration.WithLabelValues(outcomeFailed).Observe(time.Since(start).Seconds())
 			return nil, encErr
 		}
 		log.ErrorContext(ctx, "storing failed index report", "reason", encErr)
 	}
 	if err != nil {
+		ix.metrics.duration.WithLabelValues(outcomeFailed).Observe(time.Since(start).Seconds())
 		log.InfoContext(ctx, "index failed", "reason", err, "duration", time.Since(start))
 		return report, err
 	}
+	ix.metrics.duration.WithLabelValues(outcomeFinished).Observe(time.Since(start).Seconds())
 	log.InfoContext(ctx, "index done", "packages", len(report.Packages), "layers", len(m.Layers), "duration", time.Since(start))
 	return report, nil
 }
@@ -272,6 +286,7 @@ func (ix *Indexer) layerResults(ctx context.Context, m *loupe.Manifest) ([]*laye
 		}
 		if complete {
 			results[d] = r
+			ix.metrics.reused.Inc()
 			continue
 		}
 		todo = append(todo, d)
@@ -351,14 +366,17 @@ func (ix *Indexer) readLayer(ctx context.Context, l *loupe.Layer) (*layerResult,
 	// findings stored.
 	unlock, err := store.Lock(ctx, ix.opts.Store, "layer:"+l.Hash.String())
 	if err != nil {
+		ix.metrics.layerErrors.WithLabelValues(stageStore).Inc()
 		return nil, fmt.Errorf("layer %s: waiting for its lock: %w", l.Hash, err)
 	}
 	defer unlock()
 	stored, err := ix.opts.Store.Findings(ctx, []loupe.Digest{l.Hash}, ix.ids)
 	if err != nil {
+		ix.metrics.layerErrors.WithLabelValues(stageStore).Inc()
 		return nil, fmt.Errorf("layer %s: loading findings: %w", l.Hash, err)
 	}
 	if r, complete, _ := ix.decodeStored(l.Hash, stored[l.Hash]); complete {
+		ix.metrics.reused.Inc()
 		return r, nil
 	}
 
@@ -366,19 +384,32 @@ func (ix *Indexer) readLayer(ctx context.Context, l *loupe.Layer) (*layerResult,
 	log := slog.With("layer", l.Hash.String())
 	body, ctype, err := ix.fetch.open(ctx, l)
 	if err != nil {
+		ix.metrics.layerErrors.WithLabelValues(stageFetch).Inc()
 		return nil, err
 	}
+	ix.metrics.fetched.Inc()
 	hr := newHashingReader(body, l.Hash.Hash())
 	contents, err := layer.Read(ctx, hr, ix.patterns, ix.opts.Limits)
 	body.Close()
 	hr.Close()
+	sum, n := hr.sum()
+	ix.metrics.fetchedBytes.Add(float64(n))
 	if err != nil {
+		// Bytes that are no archive are the layer's fault; a read that
+		// failed is the fetch's.
+		stage := stageFetch
+		if IsBadLayer(err) {
+			stage = stageScan
+		}
+		ix.metrics.layerErrors.WithLabelValues(stage).Inc()
 		return nil, fmt.Errorf("layer %s: %w", l.Hash, err)
 	}
-	if sum, _ := hr.sum(); !l.Hash.Matches(sum) {
+	if !l.Hash.Matches(sum) {
+		ix.metrics.layerErrors.WithLabelValues(stageFetch).Inc()
 		return nil, fmt.Errorf("layer %s: %w", l.Hash, ErrDigestMismatch)
 	}
 	if err := checkContentType(ctype, contents.Compression); err != nil {
+		ix.metrics.layerErrors.WithLabelValues(stageScan).Inc()
 		return nil, fmt.Errorf("layer %s: %w", l.Hash, err)
 	}
 	for _, s := range contents.Skipped {
@@ -391,6 +422,7 @@ func (ix *Indexer) readLayer(ctx context.Context, l *loupe.Layer) (*layerResult,
 	for _, s := range ix.opts.Scanners {
 		f, err := s.Scan(ctx, fsys)
 		if err != nil {
+			ix.metrics.layerErrors.WithLabelValues(stageScan).Inc()
 			return nil, fmt.Errorf("layer %s: scanner %s: %w", l.Hash, s.Name(), err)
 		}
 		if f == nil {
@@ -398,6 +430,7 @@ func (ix *Indexer) readLayer(ctx context.Context, l *loupe.Layer) (*layerResult,
 		}
 		b, err := encodeFindings(f)
 		if err != nil {
+			ix.metrics.layerErrors.WithLabelValues(stageScan).Inc()
 			return nil, fmt.Errorf("layer %s: encoding findings: %w", l.Hash, err)
 		}
 		enc[IDOf(s)] = b
@@ -405,12 +438,15 @@ func (ix *Indexer) readLayer(ctx context.Context, l *loupe.Layer) (*layerResult,
 	}
 	b, err := encodeLayerFiles(r.files)
 	if err != nil {
+		ix.metrics.layerErrors.WithLabelValues(stageScan).Inc()
 		return nil, fmt.Errorf("layer %s: encoding findings: %w", l.Hash, err)
 	}
 	enc[whiteoutID] = b
 	if err := ix.opts.Store.PutFindings(ctx, l.Hash, enc); err != nil {
+		ix.metrics.layerErrors.WithLabelValues(stageStore).Inc()
 		return nil, fmt.Errorf("layer %s: storing findings: %w", l.Hash, err)
 	}
+	ix.metrics.scanned.Inc()
 	log.DebugContext(ctx, "layer scanned",
 		"compression", contents.Compression.String(), "entries", contents.Entries,
 		"bytes", contents.Size, "kept", len(contents.Names()), "duration", time.Since(start))

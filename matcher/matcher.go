@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/loupe-dev/loupe"
 )
 
@@ -31,13 +33,17 @@ type Options struct {
 	Store Store
 	// Rules are the enabled matchers.
 	Rules []Rules
+	// Registerer, when set, receives the matcher's metrics (index size,
+	// index builds and their durations, match durations).
+	Registerer prometheus.Registerer
 }
 
 // Matcher matches index reports against the in-memory Index.
 type Matcher struct {
-	opts   Options
-	index  atomic.Pointer[Index]
-	reload sync.Mutex
+	opts    Options
+	index   atomic.Pointer[Index]
+	reload  sync.Mutex
+	metrics *metrics
 }
 
 // New builds a Matcher and loads its Index from the store.
@@ -45,7 +51,12 @@ func New(ctx context.Context, opts Options) (*Matcher, error) {
 	if opts.Store == nil {
 		return nil, errors.New("matcher: no store")
 	}
-	m := &Matcher{opts: opts}
+	m := &Matcher{opts: opts, metrics: newMetrics()}
+	if opts.Registerer != nil {
+		if err := m.metrics.register(opts.Registerer); err != nil {
+			return nil, fmt.Errorf("matcher: metrics: %w", err)
+		}
+	}
 	if err := m.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -60,8 +71,13 @@ func (m *Matcher) Reload(ctx context.Context) error {
 	return m.reloadLocked(ctx)
 }
 
-func (m *Matcher) reloadLocked(ctx context.Context) error {
+func (m *Matcher) reloadLocked(ctx context.Context) (err error) {
 	start := time.Now()
+	defer func() {
+		if err != nil {
+			m.metrics.buildFailures.Inc()
+		}
+	}()
 	version, err := m.opts.Store.DataVersion(ctx)
 	if err != nil {
 		return fmt.Errorf("matcher: reading data version: %w", err)
@@ -79,6 +95,8 @@ func (m *Matcher) reloadLocked(ctx context.Context) error {
 	ix := NewIndex(ctx, m.opts.Rules, vulns, version)
 	ix.Initialized = initialized
 	m.index.Store(ix)
+	m.metrics.vulns.Set(float64(ix.Count))
+	m.metrics.builds.Observe(time.Since(start).Seconds())
 	slog.InfoContext(ctx, "vulnerability index loaded", "vulnerabilities", ix.Count, "unclaimed", ix.Unclaimed, "version", version, "duration", time.Since(start))
 	return nil
 }
@@ -103,7 +121,10 @@ func (m *Matcher) Index() *Index { return m.index.Load() }
 
 // Scan returns the vulnerability report of an index report.
 func (m *Matcher) Scan(ctx context.Context, ir *loupe.IndexReport) (*loupe.VulnerabilityReport, error) {
-	return m.index.Load().Match(ctx, ir), nil
+	start := time.Now()
+	vr := m.index.Load().Match(ctx, ir)
+	m.metrics.match.Observe(time.Since(start).Seconds())
+	return vr, nil
 }
 
 // Initialized reports whether the index in use holds vulnerability data

@@ -24,6 +24,7 @@ const userAgent = "loupe"
 
 type notifierStore interface {
 	notifier.Store
+	Collector() prometheus.Collector
 	Close() error
 }
 
@@ -69,6 +70,10 @@ func newNotifier(ctx context.Context, cfg *config.Config, opts Options, m notifi
 	client *http.Client, reg prometheus.Registerer) (*notifier.Notifier, func() error, error) {
 	st, where, err := openNotifierStore(ctx, cfg)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := reg.Register(st.Collector()); err != nil {
+		st.Close()
 		return nil, nil, err
 	}
 	d, callback, err := newDeliverer(cfg, client)

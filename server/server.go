@@ -27,6 +27,7 @@ import (
 	"github.com/loupe-dev/loupe/config"
 	"github.com/loupe-dev/loupe/ecosystem/all"
 	"github.com/loupe-dev/loupe/indexer"
+	"github.com/loupe-dev/loupe/internal/telemetry"
 	"github.com/loupe-dev/loupe/matcher"
 	"github.com/loupe-dev/loupe/notifier"
 	"github.com/loupe-dev/loupe/store/postgres"
@@ -76,6 +77,15 @@ func Run(ctx context.Context, opts Options) error {
 	n := &node{cfg: opts.Config, opts: opts, client: httpClient(), registry: prometheus.NewRegistry()}
 	defer n.close()
 	n.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	stopTracing, err := telemetry.Setup(ctx, n.cfg, "loupe-"+opts.Mode.String())
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		stopTracing(sctx)
+	}()
 	g, ctx := errgroup.WithContext(ctx)
 	n.g = g
 	if err := n.build(ctx); err != nil {
@@ -176,6 +186,7 @@ func (n *node) indexer(ctx context.Context) (*indexer.Indexer, error) {
 		return nil, fmt.Errorf("indexer: %w", err)
 	}
 	n.closers = append(n.closers, store.Close)
+	n.registry.MustRegister(store.Collector())
 	rules := all.Matchers()
 	ix, err := indexer.New(indexer.Options{
 		Scanners:             all.Scanners(),
@@ -184,6 +195,7 @@ func (n *node) indexer(ctx context.Context) (*indexer.Indexer, error) {
 		LayerScanConcurrency: cfg.Indexer.LayerScanConcurrency,
 		RecordKeys:           func(ir *loupe.IndexReport) []uint64 { return matcher.RecordKeys(rules, ir) },
 		KeysVersion:          rulesVersion(rules),
+		Registerer:           n.registry,
 	})
 	if err != nil {
 		return nil, err
@@ -207,7 +219,8 @@ func (n *node) matcher(ctx context.Context, reports api.ReportGetter, landed fun
 		return nil, fmt.Errorf("matcher: %w", err)
 	}
 	n.closers = append(n.closers, store.Close)
-	m, err := matcher.New(ctx, matcher.Options{Store: store, Rules: selectMatchers(cfg.Matchers.Names)})
+	n.registry.MustRegister(store.Collector())
+	m, err := matcher.New(ctx, matcher.Options{Store: store, Rules: selectMatchers(cfg.Matchers.Names), Registerer: n.registry})
 	if err != nil {
 		return nil, err
 	}
@@ -217,12 +230,13 @@ func (n *node) matcher(ctx context.Context, reports api.ReportGetter, landed fun
 	})
 	sets := selectSets(cfg)
 	mgr, err := updater.NewManager(updater.Options{
-		Store:     store,
-		Sets:      sets,
-		Config:    cfg.Updaters.Config,
-		Client:    n.client,
-		Period:    cmp.Or(opts.UpdaterPeriod, time.Duration(cfg.Matcher.Period)),
-		Retention: cfg.Matcher.UpdateRetention,
+		Store:      store,
+		Sets:       sets,
+		Config:     cfg.Updaters.Config,
+		Client:     n.client,
+		Period:     cmp.Or(opts.UpdaterPeriod, time.Duration(cfg.Matcher.Period)),
+		Retention:  cfg.Matcher.UpdateRetention,
+		Registerer: n.registry,
 		Landed: func(ctx context.Context, _ []*loupe.UpdateOperation) {
 			if err := m.Reload(ctx); err != nil {
 				slog.ErrorContext(ctx, "reloading vulnerability index", "reason", err)
@@ -274,8 +288,9 @@ func (n *node) serve(ctx context.Context) error {
 	if psk := cfg.Auth.PSK; psk != nil {
 		n.routes.Auth = &api.PSK{Key: psk.Secret(), Issuers: psk.Issuers}
 	}
+	n.routes.Registerer = n.registry
 	srv := &http.Server{
-		Handler: api.Handler(n.routes),
+		Handler: telemetry.Handler(api.Handler(n.routes)),
 		// Requests outlive ctx: a shutdown lets them finish.
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 		ReadHeaderTimeout: 30 * time.Second,
@@ -378,6 +393,7 @@ func embeddedPath(cfg *config.Config, path, file string) (string, error) {
 
 type indexerStore interface {
 	indexer.Store
+	Collector() prometheus.Collector
 	Close() error
 }
 
@@ -398,6 +414,7 @@ func openIndexerStore(ctx context.Context, cfg *config.Config) (s indexerStore, 
 type matcherStore interface {
 	matcher.Store
 	updater.Store
+	Collector() prometheus.Collector
 	Close() error
 }
 
@@ -462,7 +479,7 @@ func serviceClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.ResponseHeaderTimeout = 5 * time.Minute // affected_manifest over a large fleet
 	t.MaxIdleConnsPerHost = 64
-	return &http.Client{Transport: t}
+	return &http.Client{Transport: telemetry.Transport(t)}
 }
 
 // httpClient is the client for layers and feeds: proxies from the
@@ -472,7 +489,7 @@ func httpClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.ResponseHeaderTimeout = time.Minute
 	t.MaxIdleConnsPerHost = 16
-	return &http.Client{Transport: t}
+	return &http.Client{Transport: telemetry.Transport(t)}
 }
 
 // introspection builds the introspection server: /healthz, /readyz,

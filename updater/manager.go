@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/store"
 )
@@ -50,6 +52,9 @@ type Options struct {
 	// Landed is called after a run that landed at least one update
 	// operation, with the operations.
 	Landed func(ctx context.Context, ops []*loupe.UpdateOperation)
+	// Registerer, when set, receives the updaters' metrics (runs by
+	// outcome, run durations, vulnerability counts, last success).
+	Registerer prometheus.Registerer
 }
 
 // Manager runs updaters.
@@ -57,6 +62,7 @@ type Manager struct {
 	opts     Options
 	updaters []named
 	mu       sync.Mutex // one run at a time
+	metrics  *metrics
 }
 
 type named struct {
@@ -75,7 +81,12 @@ func NewManager(opts Options) (*Manager, error) {
 	if opts.Period <= 0 {
 		opts.Period = 6 * time.Hour
 	}
-	m := &Manager{opts: opts}
+	m := &Manager{opts: opts, metrics: newMetrics()}
+	if opts.Registerer != nil {
+		if err := m.metrics.register(opts.Registerer); err != nil {
+			return nil, fmt.Errorf("updater: metrics: %w", err)
+		}
+	}
 	for _, set := range opts.Sets {
 		for _, u := range set.Updaters {
 			if c, ok := u.(Configurable); ok {
@@ -84,6 +95,9 @@ func NewManager(opts Options) (*Manager, error) {
 				}
 			}
 			m.updaters = append(m.updaters, named{set.Name, u})
+			for _, o := range []string{outcomeChanged, outcomeUnchanged, outcomeFailed} {
+				m.metrics.runs.WithLabelValues(u.Name(), o)
+			}
 		}
 	}
 	return m, nil
@@ -177,6 +191,8 @@ func (m *Manager) runOne(ctx context.Context, u Updater) (op *loupe.UpdateOperat
 		return nil, nil
 	}
 	defer unlock()
+	parsed := -1 // vulnerabilities parsed, once the feed is
+	defer func() { m.observe(name, start, op, err, parsed) }()
 	defer func() {
 		if err != nil && ctx.Err() == nil {
 			if rerr := m.opts.Store.RecordAttempt(context.WithoutCancel(ctx), name, err); rerr != nil {
@@ -201,6 +217,7 @@ func (m *Manager) runOne(ctx context.Context, u Updater) (op *loupe.UpdateOperat
 	if err != nil {
 		return nil, fmt.Errorf("parsing: %w", err)
 	}
+	parsed = len(vulns)
 	op, err = m.opts.Store.UpdateVulnerabilities(ctx, name, fp, vulns)
 	if err != nil {
 		return nil, fmt.Errorf("storing: %w", err)
@@ -211,4 +228,26 @@ func (m *Manager) runOne(ctx context.Context, u Updater) (op *loupe.UpdateOperat
 	}
 	log.InfoContext(ctx, "update done", "ref", op.Ref, "vulnerabilities", len(vulns), "duration", time.Since(start))
 	return op, nil
+}
+
+// observe records one run of updater name: changed when it landed op,
+// failed with err, unchanged otherwise; parsed is the vulnerabilities its
+// feed parsed to, -1 when it was not parsed.
+func (m *Manager) observe(name string, start time.Time, op *loupe.UpdateOperation, err error, parsed int) {
+	outcome := outcomeUnchanged
+	switch {
+	case err != nil:
+		outcome = outcomeFailed
+	case op != nil:
+		outcome = outcomeChanged
+	}
+	m.metrics.runs.WithLabelValues(name, outcome).Inc()
+	m.metrics.duration.WithLabelValues(name).Observe(time.Since(start).Seconds())
+	if err != nil {
+		return
+	}
+	if parsed >= 0 {
+		m.metrics.vulns.WithLabelValues(name).Set(float64(parsed))
+	}
+	m.metrics.lastSuccess.WithLabelValues(name).Set(float64(time.Now().UnixNano()) / 1e9)
 }

@@ -16,8 +16,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/loupe-dev/loupe/store"
+	"github.com/loupe-dev/loupe/store/internal/poolstats"
 )
 
 //go:embed migrations
@@ -35,6 +37,7 @@ type db struct {
 	pool           *pgxpool.Pool
 	acquireTimeout time.Duration
 	connstring     string
+	service        string
 }
 
 // open connects for service ("indexer", "matcher") and checks or applies
@@ -51,7 +54,7 @@ func open(ctx context.Context, connstring, service string, migrate bool) (*db, e
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %s: %w", service, err)
 	}
-	d := &db{pool: pool, acquireTimeout: DefaultAcquireTimeout, connstring: connstring}
+	d := &db{pool: pool, acquireTimeout: DefaultAcquireTimeout, connstring: connstring, service: service}
 	if err := d.migrate(ctx, service, migrate); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %s: %w", service, err)
@@ -222,6 +225,37 @@ func (d *db) Ping(ctx context.Context) error {
 
 // Pool exposes the pool's statistics.
 func (d *db) Stat() *pgxpool.Stat { return d.pool.Stat() }
+
+// Collector returns a Prometheus collector of the pool's statistics, the
+// loupe_db_pool_* metrics, labelled with the store's service (indexer,
+// matcher or notifier). Register it once per store.
+func (d *db) Collector() prometheus.Collector {
+	return poolstats.New(poolstats.Options{
+		Service:       d.service,
+		Acquisitions:  true,
+		ClosedReasons: []string{"max_lifetime", "max_idle_time"},
+		Stat: func() poolstats.Stats {
+			s := d.pool.Stat()
+			return poolstats.Stats{
+				Acquired:         int64(s.AcquiredConns()),
+				Idle:             int64(s.IdleConns()),
+				Total:            int64(s.TotalConns()),
+				Max:              int64(s.MaxConns()),
+				EmptyAcquires:    s.EmptyAcquireCount(),
+				EmptyAcquireWait: s.EmptyAcquireWaitTime(),
+				Closed: map[string]int64{
+					"max_lifetime":  s.MaxLifetimeDestroyCount(),
+					"max_idle_time": s.MaxIdleDestroyCount(),
+				},
+				Acquires:         s.AcquireCount(),
+				AcquireDuration:  s.AcquireDuration(),
+				CanceledAcquires: s.CanceledAcquireCount(),
+				Constructing:     int64(s.ConstructingConns()),
+				NewConns:         s.NewConnsCount(),
+			}
+		},
+	})
+}
 
 // acquireLease and releaseLease implement store.Leaser on schema's lease
 // table, with the server's clock.

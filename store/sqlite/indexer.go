@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/indexer"
 )
@@ -28,6 +30,11 @@ func OpenIndexer(ctx context.Context, path string) (*IndexerStore, error) {
 
 // Close closes the database.
 func (s *IndexerStore) Close() error { return s.db.Close() }
+
+// Collector returns a Prometheus collector of the database's connection
+// pool statistics, the loupe_db_pool_* metrics labelled service="indexer".
+// Register it once per store.
+func (s *IndexerStore) Collector() prometheus.Collector { return collector(s.db, "indexer") }
 
 // Ping checks that the database answers.
 func (s *IndexerStore) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }

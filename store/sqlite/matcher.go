@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/store/internal/vulnparts"
@@ -32,6 +33,11 @@ func OpenMatcher(ctx context.Context, path string) (*MatcherStore, error) {
 
 // Close closes the database.
 func (s *MatcherStore) Close() error { return s.db.Close() }
+
+// Collector returns a Prometheus collector of the database's connection
+// pool statistics, the loupe_db_pool_* metrics labelled service="matcher".
+// Register it once per store.
+func (s *MatcherStore) Collector() prometheus.Collector { return collector(s.db, "matcher") }
 
 // Path returns the database file's path.
 func (s *MatcherStore) Path() string { return s.path }

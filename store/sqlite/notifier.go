@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/notifier"
 )
@@ -30,6 +32,11 @@ func OpenNotifier(ctx context.Context, path string) (*NotifierStore, error) {
 
 // Close closes the database.
 func (s *NotifierStore) Close() error { return s.db.Close() }
+
+// Collector returns a Prometheus collector of the database's connection
+// pool statistics, the loupe_db_pool_* metrics labelled service="notifier".
+// Register it once per store.
+func (s *NotifierStore) Collector() prometheus.Collector { return collector(s.db, "notifier") }
 
 // Acquire implements store.Leaser.
 func (s *NotifierStore) Acquire(ctx context.Context, key, owner string, ttl time.Duration) (bool, error) {

@@ -15,7 +15,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/loupe-dev/loupe/store/internal/poolstats"
 )
 
 //go:embed migrations
@@ -170,4 +173,29 @@ func dbSize(ctx context.Context, db *sql.DB) (int64, error) {
 		}
 	}
 	return (pages - free) * size, nil
+}
+
+// collector exports db's pool statistics as the loupe_db_pool_* metrics,
+// labelled with service.
+func collector(db *sql.DB, service string) prometheus.Collector {
+	return poolstats.New(poolstats.Options{
+		Service:       service,
+		ClosedReasons: []string{"max_lifetime", "max_idle_time", "max_idle_conns"},
+		Stat: func() poolstats.Stats {
+			s := db.Stats()
+			return poolstats.Stats{
+				Acquired:         int64(s.InUse),
+				Idle:             int64(s.Idle),
+				Total:            int64(s.OpenConnections),
+				Max:              int64(s.MaxOpenConnections),
+				EmptyAcquires:    s.WaitCount,
+				EmptyAcquireWait: s.WaitDuration,
+				Closed: map[string]int64{
+					"max_lifetime":   s.MaxLifetimeClosed,
+					"max_idle_time":  s.MaxIdleTimeClosed,
+					"max_idle_conns": s.MaxIdleClosed,
+				},
+			}
+		},
+	})
 }
