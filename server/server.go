@@ -86,6 +86,18 @@ func Run(ctx context.Context, opts Options) error {
 		defer cancel()
 		stopTracing(sctx)
 	}()
+	// Introspection first: /healthz answers while the databases migrate
+	// and the vulnerability index loads, /readyz says 503 until then.
+	if isrv, iln, err := introspection(n.cfg, opts.IntrospectionListener, &n.ready, n.registry); err != nil {
+		slog.WarnContext(ctx, "introspection server not started", "reason", err)
+	} else {
+		go func() {
+			if err := isrv.Serve(iln); !errors.Is(err, http.ErrServerClosed) {
+				slog.WarnContext(ctx, "introspection server stopped", "reason", err)
+			}
+		}()
+		defer isrv.Close() // after the API has drained
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	n.g = g
 	if err := n.build(ctx); err != nil {
@@ -102,6 +114,7 @@ type node struct {
 	g        *errgroup.Group
 	client   *http.Client // layers and feeds
 	registry *prometheus.Registry
+	ready    atomic.Bool // serving, and not shutting down
 	routes   api.Routes
 	closers  []func() error
 }
@@ -324,25 +337,13 @@ func (n *node) serve(ctx context.Context) error {
 		}
 		return nil
 	})
-	var ready atomic.Bool
-	isrv, iln, err := introspection(cfg, opts.IntrospectionListener, &ready, n.registry)
-	if err != nil {
-		slog.WarnContext(ctx, "introspection server not started", "reason", err)
-	} else {
-		g.Go(func() error {
-			if err := isrv.Serve(iln); !errors.Is(err, http.ErrServerClosed) {
-				slog.WarnContext(ctx, "introspection server stopped", "reason", err)
-			}
-			return nil
-		})
-	}
 	g.Go(func() error {
 		<-ctx.Done()
 		// Not ready any more, so that balancers stop sending requests;
 		// those in flight (an index request may take minutes) get the
 		// grace period to finish, and the introspection server answers
 		// until they have.
-		ready.Store(false)
+		n.ready.Store(false)
 		slog.InfoContext(ctx, "shutting down: finishing requests in flight", "grace", opts.shutdownGrace())
 		sctx, cancel := context.WithTimeout(context.Background(), opts.shutdownGrace())
 		defer cancel()
@@ -350,13 +351,10 @@ func (n *node) serve(ctx context.Context) error {
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("requests still in flight after %v: %w", opts.shutdownGrace(), err)
 		}
-		if isrv != nil {
-			isrv.Close()
-		}
 		return err
 	})
 
-	ready.Store(true)
+	n.ready.Store(true)
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr())
 	}
@@ -497,7 +495,7 @@ func httpClient() *http.Client {
 func introspection(cfg *config.Config, ln net.Listener, ready *atomic.Bool, registry *prometheus.Registry) (*http.Server, net.Listener, error) {
 	mux := http.NewServeMux()
 	if ep := cfg.Metrics.Prometheus.Endpoint; cfg.Metrics.Name == "prometheus" && ep != nil {
-		mux.Handle(*ep, promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+		mux.Handle(*ep, promhttp.HandlerFor(registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
