@@ -181,10 +181,9 @@ func (h *indexerRoutes) getReport(w http.ResponseWriter, r *http.Request, d loup
 		return
 	}
 	state := h.ix.State()
-	if ifNoneMatch(r, etag(state)) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
+	// Unlike Clair, which answers 304 before looking, the report must
+	// exist for a 304: a client revalidating a cached report of a deleted
+	// manifest learns that it is gone.
 	report, err := h.ix.Report(r.Context(), d)
 	switch {
 	case err == nil:
@@ -196,6 +195,10 @@ func (h *indexerRoutes) getReport(w http.ResponseWriter, r *http.Request, d loup
 		return
 	}
 	w.Header().Set("ETag", etag(state))
+	if ifNoneMatch(r, etag(state)) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
 	writeJSON(w, r, http.StatusOK, ct, report)
 }
 

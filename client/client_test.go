@@ -243,6 +243,38 @@ func TestAgainstLoupe(t *testing.T) {
 	}
 }
 
+// TestReportCache checks that a cached report is revalidated, reused on
+// a 304, and dropped once the manifest is deleted.
+func TestReportCache(t *testing.T) {
+	addr, m := startLoupe(t)
+	tr := &counting{next: http.DefaultTransport}
+	ix, err := client.NewIndexer(addr, client.Options{HTTP: &http.Client{Transport: tr}, PSK: psk, ReportCache: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if _, err := ix.Index(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	first, err := ix.Report(ctx, m.Hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := ix.Report(ctx, m.Hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != first || tr.status[http.StatusNotModified].Load() != 1 {
+		t.Errorf("second Report: same report %v, %d answers 304; want the cached one, after one 304", again == first, tr.status[http.StatusNotModified].Load())
+	}
+	if _, err := ix.Delete(ctx, m.Hash); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Report(ctx, m.Hash); !errors.Is(err, client.ErrNotFound) {
+		t.Errorf("Report of a deleted manifest with a cached report: %v, want ErrNotFound", err)
+	}
+}
+
 // TestErrors checks how answers become errors.
 func TestErrors(t *testing.T) {
 	var status atomic.Int32

@@ -2,14 +2,30 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/loupe-dev/loupe"
+	"github.com/loupe-dev/loupe/internal/lru"
 )
 
 // Indexer is a client of an indexer.
-type Indexer struct{ base }
+type Indexer struct {
+	base
+	reports *lru.Cache[loupe.Digest, cachedReport] // nil without Options.ReportCache
+}
+
+type cachedReport struct {
+	etag string
+	ir   *loupe.IndexReport
+}
+
+// reportCacheTTL bounds how long an unused cached report is kept; every
+// use revalidates it anyway.
+const reportCacheTTL = 10 * time.Minute
 
 // NewIndexer returns a client of the indexer at addr, a URL such as
 // http://indexer:6060/.
@@ -18,7 +34,11 @@ func NewIndexer(addr string, opts Options) (*Indexer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Indexer{b}, nil
+	c := &Indexer{base: b}
+	if opts.ReportCache > 0 {
+		c.reports = lru.New[loupe.Digest, cachedReport](opts.ReportCache, reportCacheTTL)
+	}
+	return c, nil
 }
 
 // Index indexes a manifest (POST index_report) and returns its report.
@@ -32,14 +52,45 @@ func (c *Indexer) Index(ctx context.Context, m *loupe.Manifest) (*loupe.IndexRep
 }
 
 // Report returns the stored report of a manifest; an error wrapping
-// ErrNotFound when there is none.
+// ErrNotFound when there is none. With a report cache, a report already
+// fetched is revalidated (If-None-Match with its ETag) and reused on a
+// 304, so that an unchanged report costs neither the indexer's encoding
+// nor this side's decoding.
 func (c *Indexer) Report(ctx context.Context, manifest loupe.Digest) (*loupe.IndexReport, error) {
-	res, err := c.do(ctx, http.MethodGet, c.endpoint("/indexer/api/v1/index_report/"+manifest.String(), nil), nil, nil, http.StatusOK)
+	var (
+		h      http.Header
+		cached cachedReport
+		ok     bool
+	)
+	if c.reports != nil {
+		if cached, ok = c.reports.Get(manifest); ok {
+			h = http.Header{"If-None-Match": {cached.etag}}
+		}
+	}
+	res, err := c.do(ctx, http.MethodGet, c.endpoint("/indexer/api/v1/index_report/"+manifest.String(), nil), nil, h, http.StatusOK, http.StatusNotModified)
 	if err != nil {
+		if c.reports != nil && errors.Is(err, ErrNotFound) {
+			c.reports.Delete(manifest)
+		}
 		return nil, err
 	}
+	if res.StatusCode == http.StatusNotModified {
+		res.Body.Close()
+		if !ok {
+			return nil, &Error{Method: http.MethodGet, URL: res.Request.URL.Redacted(), Status: res.StatusCode, Message: "304 to a request that was not conditional"}
+		}
+		return cached.ir, nil
+	}
 	var ir loupe.IndexReport
-	return &ir, decode(res, &ir)
+	if err := decode(res, &ir); err != nil {
+		return nil, err
+	}
+	// Only finished reports: one that failed may be replaced under the
+	// same indexer state, and so the same tag.
+	if tag := res.Header.Get("ETag"); c.reports != nil && ir.State == loupe.StateIndexFinished && tag != "" && !strings.HasPrefix(tag, "W/") {
+		c.reports.Put(manifest, cachedReport{tag, &ir})
+	}
+	return &ir, nil
 }
 
 // State returns the indexer's state: it changes when the indexer would

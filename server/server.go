@@ -159,7 +159,9 @@ func (n *node) build(ctx context.Context) error {
 		return err
 
 	case config.MatcherMode:
-		reports, err := client.NewIndexer(cfg.Matcher.IndexerAddr, n.clientOptions())
+		o := n.clientOptions()
+		o.ReportCache = remoteReportCache
+		reports, err := client.NewIndexer(cfg.Matcher.IndexerAddr, o)
 		if err != nil {
 			return fmt.Errorf("matcher: indexer_addr: %w", err)
 		}
@@ -180,6 +182,11 @@ func (n *node) build(ctx context.Context) error {
 	}
 	return fmt.Errorf("unknown mode %v", n.opts.Mode)
 }
+
+// remoteReportCache is how many index reports a matcher keeps from a
+// remote indexer, revalidated on every use: about as many as the indexer
+// keeps decoded.
+const remoteReportCache = 512
 
 // clientOptions configure the clients of the other services: signed with
 // the PSK when there is one.
