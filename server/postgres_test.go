@@ -1,10 +1,8 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"slices"
@@ -49,43 +47,8 @@ matcher: {connstring: %q, migrations: true}
 // URL; the server stops when the test ends.
 func startServer(t *testing.T, cfg *config.Config, mode config.Mode, reload time.Duration) string {
 	t.Helper()
-	if _, err := config.Validate(cfg, mode); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	iln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan struct{})
-	done := make(chan error, 1)
-	go func() {
-		done <- server.Run(ctx, server.Options{Config: cfg, Mode: mode, Listener: ln, IntrospectionListener: iln,
-			ReloadInterval: reload, Ready: func(net.Addr) { close(ready) }})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server.Run: %v", err)
-		}
-	})
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("server.Run: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("server not ready after 30s")
-	}
-	res, err := http.Get("http://" + iln.Addr().String() + "/readyz")
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("readyz: %v %v", res, err)
-	}
-	res.Body.Close()
-	return "http://" + ln.Addr().String()
+	api, _ := runServer(t, cfg, server.Options{Mode: mode, ReloadInterval: reload})
+	return api
 }
 
 // TestTwoIndexers runs two indexers on one database and sends them 20

@@ -3,7 +3,6 @@ package amqp
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -15,9 +14,9 @@ import (
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
-	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/config"
 	"github.com/loupe-dev/loupe/notifier"
+	"github.com/loupe-dev/loupe/notifier/internal/broker"
 )
 
 // AppID is the app id of every message, Clair's.
@@ -75,7 +74,7 @@ func New(cfg *config.AMQP) (*Deliverer, error) {
 	}
 	if cfg.TLS != nil {
 		var err error
-		if d.tls, err = tlsConfig(cfg.TLS); err != nil {
+		if d.tls, err = broker.TLS(cfg.TLS); err != nil {
 			return nil, fmt.Errorf("amqp: tls: %w", err)
 		}
 	}
@@ -94,9 +93,12 @@ func (d *Deliverer) Direct() bool { return d.direct }
 func (d *Deliverer) Deliver(ctx context.Context, dl *notifier.Delivery) error {
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
-	bodies, err := d.messages(ctx, dl)
-	if err != nil || len(bodies) == 0 {
-		return err
+	bodies, err := broker.Messages(ctx, dl, d.direct, d.rollup)
+	if err != nil {
+		return fmt.Errorf("amqp: %w", err)
+	}
+	if len(bodies) == 0 {
+		return nil
 	}
 	ch, err := d.channel(ctx)
 	if err != nil {
@@ -121,30 +123,6 @@ func (d *Deliverer) Close() error {
 		return nil // it had broken already
 	}
 	return err
-}
-
-// messages returns the bodies of the messages that deliver dl.
-func (d *Deliverer) messages(ctx context.Context, dl *notifier.Delivery) ([][]byte, error) {
-	if !d.direct {
-		b, err := json.Marshal(loupe.Callback{NotificationID: dl.ID, Callback: dl.Callback})
-		if err != nil {
-			return nil, fmt.Errorf("amqp: %w", err)
-		}
-		return [][]byte{b}, nil
-	}
-	ns, err := dl.Notifications(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("amqp: reading set %s: %w", dl.ID, err)
-	}
-	var bodies [][]byte
-	for chunk := range slices.Chunk(ns, d.rollup) {
-		b, err := json.Marshal(chunk)
-		if err != nil {
-			return nil, fmt.Errorf("amqp: set %s: %w", dl.ID, err)
-		}
-		bodies = append(bodies, append(b, '\n'))
-	}
-	return bodies, nil
 }
 
 // channel returns a new channel, on the kept connection when it works,

@@ -78,15 +78,15 @@ func newDeliverer(t *testing.T, cfg *config.STOMP) *Deliverer {
 	return d
 }
 
-// broker is the test's RabbitMQ: the STOMP address, and an admin
+// rabbit is the test's RabbitMQ: the STOMP address, and an admin
 // connection to the virtual host STOMP uses there.
-type broker struct {
+type rabbit struct {
 	addr  string
 	login *config.STOMPLogin
 	admin *brokertest.Admin
 }
 
-func newBroker(t *testing.T) *broker {
+func newBroker(t *testing.T) *rabbit {
 	t.Helper()
 	addr, amqpURL := brokertest.STOMP(t)
 	u, err := url.Parse(amqpURL)
@@ -94,7 +94,7 @@ func newBroker(t *testing.T) *broker {
 		t.Fatal(err)
 	}
 	pass, _ := u.User.Password()
-	return &broker{
+	return &rabbit{
 		addr:  addr,
 		login: &config.STOMPLogin{Login: u.User.Username(), Passcode: pass},
 		admin: brokertest.NewAdmin(t, amqpURL),
@@ -102,7 +102,7 @@ func newBroker(t *testing.T) *broker {
 }
 
 // config returns a config delivering to a new queue of the broker's.
-func (b *broker) config() (*config.STOMP, string) {
+func (b *rabbit) config() (*config.STOMP, string) {
 	q := b.admin.Queue()
 	return &config.STOMP{URIs: []string{b.addr}, Destination: "/amq/queue/" + q, Login: b.login, Host: brokertest.STOMPHost}, q
 }
