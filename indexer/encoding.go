@@ -3,15 +3,18 @@ package indexer
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/loupe-dev/loupe"
 )
 
-// Stored findings and reports are JSON compressed with zstd: findings are
-// written once per layer and read back by every manifest with the layer,
-// so their encoding favours small size and cheap decoding.
+// Stored findings are JSON compressed with zstd: findings are written
+// once per layer and read back by every manifest with the layer, so their
+// encoding favours small size and cheap decoding. Stored reports, read
+// back far more often (by the notifier, for every manifest an update
+// affects), are in the binary format of report_codec.go, compressed too.
 
 const findingsFormat = 1
 
@@ -126,19 +129,44 @@ func decodeLayerFiles(b []byte) (*layerFiles, error) {
 	return &layerFiles{whiteouts: w.Whiteouts, opaque: w.Opaque}, nil
 }
 
-// encodeReport and decodeReport store IndexReports.
+// encodeReport and decodeReport store IndexReports: the binary format of
+// report_codec.go, compressed with zstd. Reports stored as JSON by
+// earlier builds still decode.
 func encodeReport(r *loupe.IndexReport) ([]byte, error) {
-	b, err := json.Marshal(r)
+	b, err := marshalReport(r)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("encoding report: %w", err)
 	}
 	return compress(b), nil
 }
 
+// maxReportSize bounds a stored report decompressed, against corrupt
+// data: well above any real report, in either format.
+const maxReportSize = 256 << 20
+
+var reportDec, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(maxReportSize))
+
+// rawReports recycles the buffers reports decompress into: neither
+// decoder keeps a reference to its input.
+var rawReports = sync.Pool{New: func() any { return new([]byte) }}
+
 func decodeReport(b []byte) (*loupe.IndexReport, error) {
-	raw, err := decompress(b)
+	buf := rawReports.Get().(*[]byte)
+	raw, err := reportDec.DecodeAll(b, (*buf)[:0])
+	if cap(raw) <= 1<<20 {
+		*buf = raw
+		defer rawReports.Put(buf)
+	}
 	if err != nil {
 		return nil, err
+	}
+	return unmarshalStoredReport(raw)
+}
+
+// unmarshalStoredReport decodes a decompressed report in either format.
+func unmarshalStoredReport(raw []byte) (*loupe.IndexReport, error) {
+	if len(raw) > 0 && raw[0] == reportBinary1 {
+		return unmarshalReport(raw)
 	}
 	var r loupe.IndexReport
 	if err := json.Unmarshal(raw, &r); err != nil {

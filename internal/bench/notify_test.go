@@ -25,8 +25,12 @@ import (
 	"github.com/loupe-dev/loupe/server"
 )
 
-// notifyManifests is how many indexed manifests each update affects.
-const notifyManifests = 10000
+// notifyManifests is how many indexed manifests each update affects, and
+// notifyPackageCount how many packages each holds.
+const (
+	notifyManifests    = 10000
+	notifyPackageCount = 100
+)
 
 // BenchmarkNotify10k is the latency of a notification when a
 // vulnerability update affects 10,000 indexed manifests, through the
@@ -38,8 +42,8 @@ const notifyManifests = 10000
 // delivers it to a webhook on loopback.
 //
 // Set up once per sub-benchmark, untimed: a server on a fresh database,
-// 10,000 distinct manifests sharing one small Debian layer (foo 1.0-1
-// among others) indexed over the API, and a first, silent update landed.
+// 10,000 distinct manifests sharing one Debian layer of 100 packages
+// (foo 1.0-1 among them) indexed over the API, and a first, silent update landed.
 // Each iteration is then one land → notify cycle: the feed gains two
 // vulnerabilities of foo (one fixed in 1.0-2, urgency high; one open,
 // urgency low), so that every manifest is affected; in summary mode
@@ -142,13 +146,7 @@ func notify10k(b *testing.B, store string, summary bool) {
 	reg := serveBlob(b, layertest.Gzip(layertest.Tar(
 		layertest.Dir("etc"),
 		layertest.File("etc/os-release", layertest.DebianOSRelease("12", "bookworm")),
-		layertest.File("var/lib/dpkg/status", layertest.DpkgStatus(
-			layertest.Deb{Name: "base-files", Version: "12.4+deb12u5"},
-			layertest.Deb{Name: "foo", Version: "1.0-1", Source: "foo"},
-			layertest.Deb{Name: "libfoo1", Version: "1.0-1", Source: "foo"},
-			layertest.Deb{Name: "libbar2", Version: "2.0-1", Source: "bar"},
-			layertest.Deb{Name: "tzdata", Version: "2024a-0+deb12u1", Arch: "all"},
-		)),
+		layertest.File("var/lib/dpkg/status", layertest.DpkgStatus(notifyPackages()...)),
 	)))
 	t0 := time.Now()
 	var g errgroup.Group
@@ -231,6 +229,23 @@ func notify10k(b *testing.B, store string, summary bool) {
 	b.ReportMetric(float64(wantNotes), "notifications")
 	b.ReportMetric(notifyManifests, "manifests")
 	b.ReportMetric(indexTime.Seconds(), "index-s")
+}
+
+// notifyPackages are the image's packages: foo and its library, bar, and
+// fillers to make notifyPackageCount, about what a Debian base image
+// holds (bookworm's has 88), so that each report weighs what a real one
+// does.
+func notifyPackages() []layertest.Deb {
+	debs := []layertest.Deb{
+		{Name: "foo", Version: "1.0-1", Source: "foo"},
+		{Name: "libfoo1", Version: "1.0-1", Source: "foo"},
+		{Name: "libbar2", Version: "2.0-1", Source: "bar"},
+	}
+	for i := len(debs); i < notifyPackageCount; i++ {
+		debs = append(debs, layertest.Deb{Name: fmt.Sprintf("filler%03d", i), Version: fmt.Sprintf("1:%d.2.3-4+deb12u1", i),
+			Source: fmt.Sprintf("filler-src%03d (%d.2.3-4)", i/2, i)})
+	}
+	return debs
 }
 
 // notifyFeed is the Debian tracker export of round: bar's vulnerability
