@@ -33,6 +33,26 @@ func (lf *layerFiles) deletes(name string) bool {
 	return false
 }
 
+// dbFile returns the file a package database name stands for, so that a
+// whiteout of the file or of a directory above it deletes the database.
+// Most databases are named by their path; rpm's are named as Clair names
+// them, "<backend>:<directory>".
+func dbFile(db string) string {
+	backend, dir, ok := strings.Cut(db, ":")
+	if !ok {
+		return db
+	}
+	switch backend {
+	case "bdb":
+		return dir + "/Packages"
+	case "ndb":
+		return dir + "/Packages.db"
+	case "sqlite":
+		return dir + "/rpmdb.sqlite"
+	}
+	return db
+}
+
 // layerResult is everything known about one layer of a manifest.
 type layerResult struct {
 	digest   loupe.Digest
@@ -93,7 +113,7 @@ func coalesce(layers []*layerResult) *loupe.IndexReport {
 				winner = j
 				break
 			}
-			if layers[j].files.deletes(db) {
+			if layers[j].files.deletes(dbFile(db)) {
 				break
 			}
 		}
@@ -198,7 +218,7 @@ func coalesce(layers []*layerResult) *loupe.IndexReport {
 func introducedIn(layers []*layerResult, dbs []map[string][]*loupe.Package, db string, winner int, p *loupe.Package) int {
 	first := winner
 	for m := winner; m > 0; m-- {
-		if layers[m].files.deletes(db) {
+		if layers[m].files.deletes(dbFile(db)) {
 			break
 		}
 		lower, ok := dbs[m-1][db]

@@ -2,6 +2,7 @@ package all
 
 import (
 	"github.com/loupe-dev/loupe/ecosystem/debian"
+	"github.com/loupe-dev/loupe/ecosystem/rpm"
 	"github.com/loupe-dev/loupe/ecosystem/ubuntu"
 	"github.com/loupe-dev/loupe/indexer"
 	"github.com/loupe-dev/loupe/matcher"
@@ -12,6 +13,7 @@ import (
 func Scanners() []indexer.Scanner {
 	return []indexer.Scanner{
 		debian.PackageScanner{},
+		rpm.PackageScanner{},
 		debian.DistributionScanner{},
 		ubuntu.DistributionScanner{},
 	}
