@@ -23,6 +23,7 @@ func Scanners() []indexer.Scanner {
 func Matchers() []matcher.Rules {
 	return []matcher.Rules{
 		debian.Matcher{},
+		ubuntu.Matcher{},
 	}
 }
 
@@ -30,5 +31,6 @@ func Matchers() []matcher.Rules {
 func UpdaterSets() []updater.Set {
 	return []updater.Set{
 		debian.UpdaterSet(),
+		ubuntu.UpdaterSet(),
 	}
 }

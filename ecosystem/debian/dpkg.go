@@ -36,13 +36,21 @@ func (s *stanza) installed() bool {
 // blank lines) and returns the stanzas that name a package. It never
 // fails: a stanza missing Package or Version (what a truncated file ends
 // with) is counted in bad and skipped, except for the version-less entries
-// dpkg keeps for packages that are not installed.
-func parseStatus(b []byte) (out []stanza, bad int) {
+// dpkg keeps for packages that are not installed. With dpkgWritten (the
+// status file dpkg itself writes, which ends every line with a newline),
+// so is a last stanza whose Package, Version, Architecture, Source or
+// Status line is cut off by the end of the file: its value may be a
+// prefix of the real one, "1.2" of "1.2.3-1". Distroless status.d files
+// come from other tools, which may leave the last newline out.
+func parseStatus(b []byte, dpkgWritten bool) (out []stanza, bad int) {
 	var cur stanza
 	var fields int
+	cut := false
 	flush := func() {
 		switch {
 		case fields == 0:
+		case cut:
+			bad++
 		case cur.Package != "" && cur.Version == "" && cur.Status != "" && !cur.installed():
 			// Packages dpkg knows of but never installed have no version.
 		case cur.Package == "" || cur.Version == "":
@@ -50,14 +58,15 @@ func parseStatus(b []byte) (out []stanza, bad int) {
 		default:
 			out = append(out, cur)
 		}
-		cur, fields = stanza{}, 0
+		cur, fields, cut = stanza{}, 0, false
 	}
 	for len(b) > 0 {
 		var line []byte
+		last := false
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
 			line, b = b[:i], b[i+1:]
 		} else {
-			line, b = b, nil
+			line, b, last = b, nil, true
 		}
 		line = bytes.TrimSuffix(line, []byte("\r"))
 		if len(bytes.TrimSpace(line)) == 0 {
@@ -84,7 +93,10 @@ func parseStatus(b []byte) (out []stanza, bad int) {
 			cur.Source = string(val)
 		case "Status":
 			cur.Status = string(val)
+		default:
+			continue
 		}
+		cut = last && dpkgWritten
 	}
 	flush()
 	return out, bad

@@ -31,7 +31,7 @@ var _ indexer.Scanner = PackageScanner{}
 func (PackageScanner) Name() string { return "dpkg" }
 
 // Version implements indexer.Scanner.
-func (PackageScanner) Version() string { return "1" }
+func (PackageScanner) Version() string { return "2" }
 
 // Kind implements indexer.Scanner.
 func (PackageScanner) Kind() string { return indexer.PackageKind }
@@ -61,7 +61,7 @@ func (s PackageScanner) Scan(ctx context.Context, fsys fs.FS) (*indexer.Findings
 			slog.WarnContext(ctx, "dpkg database unreadable", "path", db, "reason", err)
 			continue
 		}
-		stanzas, bad := parseStatus(b)
+		stanzas, bad := parseStatus(b, db == statusPath)
 		if bad > 0 {
 			slog.WarnContext(ctx, "dpkg database has malformed entries", "path", db, "skipped", bad)
 		}

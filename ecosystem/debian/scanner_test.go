@@ -63,7 +63,7 @@ Status: install ok installed
 Archit`
 
 func TestParseStatus(t *testing.T) {
-	stanzas, bad := parseStatus([]byte(statusFile))
+	stanzas, bad := parseStatus([]byte(statusFile), true)
 	if bad != 2 {
 		t.Errorf("bad = %d, want 2 (no-version and the truncated last entry)", bad)
 	}
@@ -196,7 +196,7 @@ func FuzzParseStatus(f *testing.F) {
 	f.Add([]byte(statusFile))
 	f.Add([]byte("Package: a\r\nVersion: 1\r\n\r\nPackage: b\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		stanzas, _ := parseStatus(b)
+		stanzas, _ := parseStatus(b, true)
 		for _, s := range stanzas {
 			if s.Package == "" || s.Version == "" {
 				t.Fatalf("stanza without package or version: %+v", s)
@@ -205,4 +205,18 @@ func FuzzParseStatus(f *testing.F) {
 			s.source()
 		}
 	})
+}
+
+// TestStatusNoFinalNewline checks that a file cut in a Version line is
+// distrusted only when dpkg wrote it: distroless status.d files come from
+// other tools, which may end without a newline.
+func TestStatusNoFinalNewline(t *testing.T) {
+	const doc = "Package: tzdata\nStatus: install ok installed\nVersion: 2024a-0+deb12u1"
+	if st, bad := parseStatus([]byte(doc), true); len(st) != 0 || bad != 1 {
+		t.Errorf("dpkg's status cut in Version: %d stanzas, %d bad; want 0, 1", len(st), bad)
+	}
+	st, bad := parseStatus([]byte(doc), false)
+	if len(st) != 1 || bad != 0 || st[0].Version != "2024a-0+deb12u1" {
+		t.Errorf("status.d file without a final newline: %+v, %d bad; want the package", st, bad)
+	}
 }
