@@ -1,9 +1,11 @@
 package all
 
 import (
+	"github.com/loupe-dev/loupe/ecosystem/alpine"
 	"github.com/loupe-dev/loupe/ecosystem/debian"
 	"github.com/loupe-dev/loupe/ecosystem/rpm"
 	"github.com/loupe-dev/loupe/ecosystem/ubuntu"
+	"github.com/loupe-dev/loupe/ecosystem/wolfi"
 	"github.com/loupe-dev/loupe/indexer"
 	"github.com/loupe-dev/loupe/matcher"
 	"github.com/loupe-dev/loupe/updater"
@@ -14,8 +16,11 @@ func Scanners() []indexer.Scanner {
 	return []indexer.Scanner{
 		debian.PackageScanner{},
 		rpm.PackageScanner{},
+		alpine.PackageScanner{},
 		debian.DistributionScanner{},
 		ubuntu.DistributionScanner{},
+		alpine.DistributionScanner{},
+		wolfi.DistributionScanner{},
 	}
 }
 
@@ -24,6 +29,9 @@ func Matchers() []matcher.Rules {
 	return []matcher.Rules{
 		debian.Matcher{},
 		ubuntu.Matcher{},
+		alpine.Matcher{},
+		wolfi.WolfiMatcher(),
+		wolfi.ChainguardMatcher(),
 	}
 }
 
@@ -32,5 +40,8 @@ func UpdaterSets() []updater.Set {
 	return []updater.Set{
 		debian.UpdaterSet(),
 		ubuntu.UpdaterSet(),
+		alpine.UpdaterSet(),
+		wolfi.WolfiSet(),
+		wolfi.ChainguardSet(),
 	}
 }
