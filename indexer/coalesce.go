@@ -157,6 +157,8 @@ func coalesce(layers []*layerResult) *loupe.IndexReport {
 		}
 	}
 
+	layerRepos := coalesceRepos(layers, report)
+
 	slices.SortFunc(pkgs, func(a, b found) int {
 		return cmp.Or(
 			cmp.Compare(a.pkg.PackageDB, b.pkg.PackageDB),
@@ -192,11 +194,15 @@ func coalesce(layers []*layerResult) *loupe.IndexReport {
 			p.Source = src
 		}
 		report.Packages[p.ID] = &p
-		report.Environments[p.ID] = []*loupe.Environment{{
+		env := &loupe.Environment{
 			PackageDB:      f.pkg.PackageDB,
 			IntroducedIn:   layers[f.layer].digest,
 			DistributionID: distID,
-		}}
+		}
+		if f.pkg.Filepath == "" {
+			env.RepositoryIDs = layerRepos(f.layer)
+		}
+		report.Environments[p.ID] = []*loupe.Environment{env}
 	}
 	// Source packages take IDs after the binaries, in a stable order.
 	srcs := make([]*loupe.Package, 0, len(sources))
@@ -210,6 +216,69 @@ func coalesce(layers []*layerResult) *loupe.IndexReport {
 		s.ID = newID()
 	}
 	return report
+}
+
+// coalesceRepos puts every repository the layers' scanners found (the
+// content sets of RHEL images, for one) in the report, and returns what
+// tells a package from a database which of them it came from: those of
+// the layer that introduced it; if that layer names none, those of the
+// nearest layer below that does (an image built on a base inherits the
+// base's repositories), else of the nearest above. Without repositories
+// in any layer, packages get none.
+func coalesceRepos(layers []*layerResult, report *loupe.IndexReport) func(layer int) []string {
+	type repoKey struct{ key, name, uri, cpe string }
+	ids := make(map[repoKey]string)
+	var all []*loupe.Repository
+	perLayer := make([][]repoKey, len(layers))
+	for i, l := range layers {
+		seen := map[repoKey]bool{}
+		for _, f := range l.findings {
+			for _, r := range f.Repositories {
+				k := repoKey{r.Key, r.Name, r.URI, r.CPE}
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+				perLayer[i] = append(perLayer[i], k)
+				if _, ok := ids[k]; !ok {
+					ids[k] = ""
+					all = append(all, r)
+				}
+			}
+		}
+	}
+	if len(all) == 0 {
+		return func(int) []string { return nil }
+	}
+	// IDs in a stable order, whatever the layers' order of discovery.
+	slices.SortFunc(all, func(a, b *loupe.Repository) int {
+		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Name, b.Name), cmp.Compare(a.URI, b.URI), cmp.Compare(a.CPE, b.CPE))
+	})
+	for i, r := range all {
+		c := *r
+		c.ID = strconv.Itoa(i + 1)
+		ids[repoKey{r.Key, r.Name, r.URI, r.CPE}] = c.ID
+		report.Repositories[c.ID] = &c
+	}
+	return func(layer int) []string {
+		from := -1
+		for j := layer; j >= 0 && from < 0; j-- {
+			if len(perLayer[j]) > 0 {
+				from = j
+			}
+		}
+		for j := layer + 1; j < len(layers) && from < 0; j++ {
+			if len(perLayer[j]) > 0 {
+				from = j
+			}
+		}
+		out := make([]string, len(perLayer[from]))
+		for i, k := range perLayer[from] {
+			out[i] = ids[k]
+		}
+		slices.Sort(out)
+		return out
+	}
 }
 
 // introducedIn returns the oldest layer from which db, without a break,

@@ -3,6 +3,7 @@ package all
 import (
 	"github.com/loupe-dev/loupe/ecosystem/alpine"
 	"github.com/loupe-dev/loupe/ecosystem/debian"
+	"github.com/loupe-dev/loupe/ecosystem/rhel"
 	"github.com/loupe-dev/loupe/ecosystem/rpm"
 	"github.com/loupe-dev/loupe/ecosystem/ubuntu"
 	"github.com/loupe-dev/loupe/ecosystem/wolfi"
@@ -21,6 +22,9 @@ func Scanners() []indexer.Scanner {
 		ubuntu.DistributionScanner{},
 		alpine.DistributionScanner{},
 		wolfi.DistributionScanner{},
+		rhel.DistributionScanner{},
+		rhel.CentOSScanner{},
+		rhel.RepositoryScanner{},
 	}
 }
 
@@ -32,6 +36,7 @@ func Matchers() []matcher.Rules {
 		alpine.Matcher{},
 		wolfi.WolfiMatcher(),
 		wolfi.ChainguardMatcher(),
+		rhel.Matcher{},
 	}
 }
 
@@ -43,5 +48,6 @@ func UpdaterSets() []updater.Set {
 		alpine.UpdaterSet(),
 		wolfi.WolfiSet(),
 		wolfi.ChainguardSet(),
+		rhel.UpdaterSet(),
 	}
 }

@@ -42,8 +42,10 @@ func FormatCPE(name string) string {
 }
 
 // bindValue converts one URI-bound value to its formatted-string form:
-// lowercase, percent-decoded, with every character but letters, digits and
-// '_' escaped by a backslash. An empty value is ANY ("*"), "-" is NA.
+// lowercase, percent-decoded, with every character but letters, digits,
+// '_', '.' and '-' escaped by a backslash (the formatted-string binding
+// leaves those three unquoted, as Clair's CPEs show: "9.2", not "9\.2").
+// An empty value is ANY ("*"), "-" is NA.
 func bindValue(v string) string {
 	switch v {
 	case "":
@@ -61,7 +63,7 @@ func bindValue(v string) string {
 				i += 2
 			}
 		}
-		if !(('a' <= c && c <= 'z') || ('0' <= c && c <= '9') || c == '_') {
+		if !(('a' <= c && c <= 'z') || ('0' <= c && c <= '9') || c == '_' || c == '.' || c == '-') {
 			b.WriteByte('\\')
 		}
 		b.WriteByte(c)

@@ -42,10 +42,10 @@ EMPTY=
 func TestFormatCPE(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"cpe:/o:redhat:enterprise_linux:8::baseos", `cpe:2.3:o:redhat:enterprise_linux:8:*:baseos:*:*:*:*:*`},
-		{"cpe:/o:redhat:enterprise_linux:9.2", `cpe:2.3:o:redhat:enterprise_linux:9\.2:*:*:*:*:*:*:*`},
-		{"cpe:/o:opensuse:leap:15.5", `cpe:2.3:o:opensuse:leap:15\.5:*:*:*:*:*:*:*`},
+		{"cpe:/o:redhat:enterprise_linux:9.2", `cpe:2.3:o:redhat:enterprise_linux:9.2:*:*:*:*:*:*:*`},
+		{"cpe:/o:opensuse:leap:15.5", `cpe:2.3:o:opensuse:leap:15.5:*:*:*:*:*:*:*`},
 		{"cpe:/o:amazon:amazon_linux:2", `cpe:2.3:o:amazon:amazon_linux:2:*:*:*:*:*:*:*`},
-		{"cpe:/a:vendor:product:1.0:-:~ed~sw~tsw~thw~oth", `cpe:2.3:a:vendor:product:1\.0:-:ed:*:sw:tsw:thw:oth`},
+		{"cpe:/a:vendor:product:1.0:-:~ed~sw~tsw~thw~oth", `cpe:2.3:a:vendor:product:1.0:-:ed:*:sw:tsw:thw:oth`},
 		{"cpe:2.3:o:amazon:amazon_linux:2023:*:*:*:*:*:*:*", "cpe:2.3:o:amazon:amazon_linux:2023:*:*:*:*:*:*:*"},
 		{"cpe:/o:Vendor:Pro%2fduct", `cpe:2.3:o:vendor:pro\/duct:*:*:*:*:*:*:*:*`},
 		{"not a cpe", ""},
