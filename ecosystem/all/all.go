@@ -1,10 +1,18 @@
 package all
 
 import (
+	"github.com/loupe-dev/loupe/ecosystem/alma"
 	"github.com/loupe-dev/loupe/ecosystem/alpine"
+	"github.com/loupe-dev/loupe/ecosystem/amazon"
 	"github.com/loupe-dev/loupe/ecosystem/debian"
+	"github.com/loupe-dev/loupe/ecosystem/fedora"
+	"github.com/loupe-dev/loupe/ecosystem/mariner"
+	"github.com/loupe-dev/loupe/ecosystem/oracle"
+	"github.com/loupe-dev/loupe/ecosystem/photon"
 	"github.com/loupe-dev/loupe/ecosystem/rhel"
+	"github.com/loupe-dev/loupe/ecosystem/rocky"
 	"github.com/loupe-dev/loupe/ecosystem/rpm"
+	"github.com/loupe-dev/loupe/ecosystem/suse"
 	"github.com/loupe-dev/loupe/ecosystem/ubuntu"
 	"github.com/loupe-dev/loupe/ecosystem/wolfi"
 	"github.com/loupe-dev/loupe/indexer"
@@ -25,6 +33,14 @@ func Scanners() []indexer.Scanner {
 		rhel.DistributionScanner{},
 		rhel.CentOSScanner{},
 		rhel.RepositoryScanner{},
+		rocky.DistributionScanner{},
+		alma.DistributionScanner{},
+		fedora.DistributionScanner{},
+		amazon.DistributionScanner{},
+		oracle.DistributionScanner{},
+		suse.DistributionScanner{},
+		photon.DistributionScanner{},
+		mariner.DistributionScanner{},
 	}
 }
 
@@ -37,6 +53,14 @@ func Matchers() []matcher.Rules {
 		wolfi.WolfiMatcher(),
 		wolfi.ChainguardMatcher(),
 		rhel.Matcher{},
+		rocky.Matcher(),
+		alma.Matcher(),
+		fedora.Matcher(),
+		amazon.Matcher(),
+		oracle.Matcher{},
+		suse.Matcher{},
+		photon.Matcher{},
+		mariner.Matcher{},
 	}
 }
 
@@ -49,5 +73,13 @@ func UpdaterSets() []updater.Set {
 		wolfi.WolfiSet(),
 		wolfi.ChainguardSet(),
 		rhel.UpdaterSet(),
+		rocky.UpdaterSet(),
+		alma.UpdaterSet(),
+		fedora.UpdaterSet(),
+		amazon.UpdaterSet(),
+		oracle.UpdaterSet(),
+		suse.UpdaterSet(),
+		photon.UpdaterSet(),
+		mariner.UpdaterSet(),
 	}
 }
