@@ -22,6 +22,7 @@ import (
 	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/config"
 	"github.com/loupe-dev/loupe/ecosystem/all"
+	"github.com/loupe-dev/loupe/ecosystem/debian"
 	"github.com/loupe-dev/loupe/indexer"
 	"github.com/loupe-dev/loupe/internal/layertest"
 	"github.com/loupe-dev/loupe/layer"
@@ -148,7 +149,7 @@ func combo(b *testing.B, feedURL string) (base string, update, start time.Durati
 	}
 	mgr, err := updater.NewManager(updater.Options{
 		Store:  store,
-		Sets:   all.UpdaterSets(),
+		Sets:   []updater.Set{debian.UpdaterSet()},
 		Config: map[string]json.RawMessage{"debian": json.RawMessage(fmt.Sprintf(`{"json_url": %q}`, feedURL))},
 	})
 	if err != nil {
