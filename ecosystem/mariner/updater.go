@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 
 	"github.com/loupe-dev/loupe"
@@ -39,8 +38,8 @@ var Releases = []Release{
 // url is the document, or a directory (a mirror) holding it under its
 // upstream name.
 type Updater struct {
+	oval.Source
 	rel Release
-	url string
 }
 
 var (
@@ -51,7 +50,7 @@ var (
 // NewUpdater returns the updater of a release, reading it from
 // DefaultDirectory until configured otherwise.
 func NewUpdater(rel Release) *Updater {
-	return &Updater{rel: rel, url: DefaultDirectory + rel.File}
+	return &Updater{Source: oval.NewSource(DefaultDirectory, rel.File), rel: rel}
 }
 
 // UpdaterSet returns the "mariner" set: one updater per Releases entry.
@@ -67,31 +66,6 @@ func UpdaterSet() updater.Set {
 // "-oval.xml", and "-updater" ("azurelinux-3.0-updater").
 func (u *Updater) Name() string {
 	return strings.TrimSuffix(u.rel.File, "-oval.xml") + "-updater"
-}
-
-// URL returns the document the updater fetches.
-func (u *Updater) URL() string { return u.url }
-
-// Configure implements updater.Configurable.
-func (u *Updater) Configure(decode func(any) error) error {
-	var cfg oval.FeedConfig
-	if err := decode(&cfg); err != nil {
-		return fmt.Errorf("%s: %w", u.Name(), err)
-	}
-	target, err := cfg.Resolve(DefaultDirectory, u.rel.File)
-	if err != nil {
-		return fmt.Errorf("%s: %w", u.Name(), err)
-	}
-	u.url = target
-	return nil
-}
-
-// Fetch implements updater.Updater.
-func (u *Updater) Fetch(ctx context.Context, client *http.Client, prev string) (io.ReadCloser, string, error) {
-	if u.url == "" || u.rel.Dist == nil {
-		return nil, "", errors.New("mariner: updater not made by NewUpdater")
-	}
-	return updater.FetchURL(ctx, client, u.url, prev)
 }
 
 // Parse implements updater.Updater.

@@ -1,11 +1,6 @@
 package oracle
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -30,8 +25,8 @@ func File(year int) string { return "com.oracle.elsa-" + strconv.Itoa(year) + ".
 // upstream name; compression is accepted and not needed, the content
 // tells.
 type Updater struct {
+	oval.Source
 	year int
-	url  string
 }
 
 var (
@@ -42,7 +37,7 @@ var (
 // NewUpdater returns the updater of one year's ELSA document, reading it
 // from DefaultDirectory until configured otherwise.
 func NewUpdater(year int) *Updater {
-	return &Updater{year: year, url: DefaultDirectory + File(year)}
+	return &Updater{Source: oval.NewSource(DefaultDirectory, File(year)), year: year}
 }
 
 // UpdaterSet returns the "oracle" set: one updater per year from
@@ -57,28 +52,3 @@ func UpdaterSet() updater.Set {
 
 // Name implements updater.Updater.
 func (u *Updater) Name() string { return "oracle-" + strconv.Itoa(u.year) + "-updater" }
-
-// URL returns the document the updater fetches.
-func (u *Updater) URL() string { return u.url }
-
-// Configure implements updater.Configurable.
-func (u *Updater) Configure(decode func(any) error) error {
-	var cfg oval.FeedConfig
-	if err := decode(&cfg); err != nil {
-		return fmt.Errorf("%s: %w", u.Name(), err)
-	}
-	target, err := cfg.Resolve(DefaultDirectory, File(u.year))
-	if err != nil {
-		return fmt.Errorf("%s: %w", u.Name(), err)
-	}
-	u.url = target
-	return nil
-}
-
-// Fetch implements updater.Updater.
-func (u *Updater) Fetch(ctx context.Context, client *http.Client, prev string) (io.ReadCloser, string, error) {
-	if u.url == "" {
-		return nil, "", errors.New("oracle: updater not made by NewUpdater")
-	}
-	return updater.FetchURL(ctx, client, u.url, prev)
-}

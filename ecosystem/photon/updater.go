@@ -1,12 +1,6 @@
 package photon
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"net/http"
-
 	"github.com/loupe-dev/loupe/internal/oval"
 	"github.com/loupe-dev/loupe/updater"
 )
@@ -28,8 +22,8 @@ func File(release string) string { return "cve_data_photon" + release + ".json" 
 // url is the document, or a directory (a mirror) holding it under its
 // upstream name.
 type Updater struct {
+	oval.Source
 	release string
-	url     string
 }
 
 var (
@@ -40,7 +34,7 @@ var (
 // NewUpdater returns the updater of a release ("5.0"), reading it from
 // DefaultDirectory until configured otherwise.
 func NewUpdater(release string) *Updater {
-	return &Updater{release: release, url: DefaultDirectory + File(release)}
+	return &Updater{Source: oval.NewSource(DefaultDirectory, File(release)), release: release}
 }
 
 // UpdaterSet returns the "photon" set: one updater per release.
@@ -54,28 +48,3 @@ func UpdaterSet() updater.Set {
 
 // Name implements updater.Updater. It is Clair's: "photon-updater-5.0".
 func (u *Updater) Name() string { return "photon-updater-" + u.release }
-
-// URL returns the document the updater fetches.
-func (u *Updater) URL() string { return u.url }
-
-// Configure implements updater.Configurable.
-func (u *Updater) Configure(decode func(any) error) error {
-	var cfg oval.FeedConfig
-	if err := decode(&cfg); err != nil {
-		return fmt.Errorf("%s: %w", u.Name(), err)
-	}
-	target, err := cfg.Resolve(DefaultDirectory, File(u.release))
-	if err != nil {
-		return fmt.Errorf("%s: %w", u.Name(), err)
-	}
-	u.url = target
-	return nil
-}
-
-// Fetch implements updater.Updater.
-func (u *Updater) Fetch(ctx context.Context, client *http.Client, prev string) (io.ReadCloser, string, error) {
-	if u.url == "" || u.release == "" {
-		return nil, "", errors.New("photon: updater not made by NewUpdater")
-	}
-	return updater.FetchURL(ctx, client, u.url, prev)
-}

@@ -1,6 +1,10 @@
 package rhel
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/loupe-dev/loupe/internal/osrelease"
+)
 
 // CPEs travel in Loupe, as in Clair, as CPE 2.3 formatted strings
 // ("cpe:2.3:o:redhat:enterprise_linux:9:*:baseos:*:*:*:*:*"); Red Hat's
@@ -12,92 +16,20 @@ import "strings"
 const numAttrs = 11
 
 // formatCPE returns the CPE 2.3 formatted string of a CPE name given in
-// the 2.2 URI binding or already formatted, or "" if s is neither.
-//
-// Values are bound as Clair binds them: lower case, with every character
-// other than letters, digits, '_', '.' and '-' escaped by a backslash, so
-// "cpe:/a:redhat:rhel_eus:9.2::appstream" becomes
-// "cpe:2.3:a:redhat:rhel_eus:9.2:*:appstream:*:*:*:*:*".
+// the 2.2 URI binding (whose part must be a, o or h) or already formatted,
+// or "" if s is neither. Values are bound as Clair binds them (see
+// osrelease.FormatCPE), so "cpe:/a:redhat:rhel_eus:9.2::appstream"
+// becomes "cpe:2.3:a:redhat:rhel_eus:9.2:*:appstream:*:*:*:*:*".
 func formatCPE(s string) string {
-	s = strings.TrimSpace(s)
-	switch {
-	case strings.HasPrefix(s, "cpe:2.3:"):
-		if len(splitFS(s)) != numAttrs {
-			return ""
-		}
-		return s
-	case !strings.HasPrefix(s, "cpe:/"):
+	fs := osrelease.FormatCPE(s)
+	attrs := splitFS(fs)
+	if len(attrs) != numAttrs {
 		return ""
 	}
-	parts := strings.Split(strings.TrimPrefix(s, "cpe:/"), ":")
-	if len(parts) > 7 || parts[0] == "" {
+	if !strings.HasPrefix(strings.TrimSpace(s), "cpe:2.3:") && attrs[0] != "a" && attrs[0] != "o" && attrs[0] != "h" {
 		return ""
 	}
-	var attrs [numAttrs]string
-	for i := range attrs {
-		attrs[i] = "*"
-	}
-	for i, p := range parts {
-		if i == 5 && strings.HasPrefix(p, "~") {
-			// A packed edition: ~edition~sw_edition~target_sw~target_hw~other.
-			for j, e := range strings.SplitN(p[1:], "~", 5) {
-				attrs[[...]int{5, 7, 8, 9, 10}[j]] = bindFS(e)
-			}
-			continue
-		}
-		attrs[i] = bindFS(p)
-	}
-	if attrs[0] != "a" && attrs[0] != "o" && attrs[0] != "h" {
-		return ""
-	}
-	return "cpe:2.3:" + strings.Join(attrs[:], ":")
-}
-
-// bindFS binds one URI value into the formatted-string form.
-func bindFS(v string) string {
-	switch v {
-	case "":
-		return "*"
-	case "-":
-		return "-"
-	}
-	var b strings.Builder
-	b.Grow(len(v))
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c == '%' && i+2 < len(v) {
-			if d, ok := unhex(v[i+1], v[i+2]); ok {
-				c = d
-				i += 2
-			}
-		}
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if !(('a' <= c && c <= 'z') || ('0' <= c && c <= '9') || c == '_' || c == '.' || c == '-') {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
-}
-
-func unhex(hi, lo byte) (byte, bool) {
-	h, ok1 := hexval(hi)
-	l, ok2 := hexval(lo)
-	return h<<4 | l, ok1 && ok2
-}
-
-func hexval(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
+	return fs
 }
 
 // splitFS splits a formatted string into its attributes, honouring

@@ -2,6 +2,7 @@
 // feeds are errata (Rocky Linux, AlmaLinux, Fedora and Amazon Linux) have
 // in common, so that each distribution's package (rocky, alma, fedora,
 // amazon) keeps only what differs: their matching rules (Matcher),
+// detection by os-release ID or release file (Distro),
 // reading os-release and release files (ReadOSRelease, FromOSRelease,
 // ParseReleaseFile), Red Hat-style impact words (NormalizeImpact),
 // module streams named in advisory titles (ModulesOf), OSV advisories of

@@ -53,8 +53,8 @@ func bindValue(v string) string {
 	case "-":
 		return "-"
 	}
-	v = strings.ToLower(v)
 	var b strings.Builder
+	b.Grow(len(v))
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c == '%' && i+2 < len(v) {
@@ -62,6 +62,9 @@ func bindValue(v string) string {
 				c = d
 				i += 2
 			}
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
 		}
 		if !(('a' <= c && c <= 'z') || ('0' <= c && c <= '9') || c == '_' || c == '.' || c == '-') {
 			b.WriteByte('\\')

@@ -16,6 +16,9 @@
 // architecture, this package before this version), and turns it into
 // vulnerability records with Bounds.
 //
+// Source is the document a feed's updater reads, with Clair's url and
+// compression keys; the updaters embed it for Configure and Fetch.
+//
 // The records of all three feeds, and of Photon's, are matched by one
 // rule, RPMRule: an installed package is affected when its EVR, compared
 // as rpm does, lies within the record's bounds (before the fixed version,

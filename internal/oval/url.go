@@ -1,10 +1,16 @@
 package oval
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"path"
 	"strings"
+
+	"github.com/loupe-dev/loupe/updater"
 )
 
 // documentSuffixes mark a URL that names a feed document rather than the
@@ -64,4 +70,46 @@ func (c FeedConfig) Resolve(dir, file string) (string, error) {
 		return "", fmt.Errorf("unknown compression %q", c.Compression)
 	}
 	return FeedURL(c.URL, dir, file)
+}
+
+// Source is the one document a feed's updater reads: where upstream
+// keeps it (Dir and File) and the URL the updater's configuration
+// (FeedConfig) resolves that to. Updaters embed it, which gives them
+// URL, Configure and Fetch; NewSource makes one.
+type Source struct {
+	Dir, File string
+	url       string
+}
+
+// NewSource returns the document file in the upstream directory dir,
+// fetched from there until configured otherwise.
+func NewSource(dir, file string) Source {
+	return Source{Dir: dir, File: file, url: dir + file}
+}
+
+// URL returns where the document is fetched from.
+func (d *Source) URL() string { return d.url }
+
+// Configure implements updater.Configurable: the url key names the
+// document or a mirror of Dir (see FeedURL).
+func (d *Source) Configure(decode func(any) error) error {
+	var cfg FeedConfig
+	if err := decode(&cfg); err != nil {
+		return err
+	}
+	target, err := cfg.Resolve(d.Dir, d.File)
+	if err != nil {
+		return err
+	}
+	d.url = target
+	return nil
+}
+
+// Fetch implements updater.Updater's Fetch with updater.FetchURL, so an
+// unchanged document is not fetched or parsed again.
+func (d *Source) Fetch(ctx context.Context, client *http.Client, prev string) (io.ReadCloser, string, error) {
+	if d.url == "" {
+		return nil, "", errors.New("oval: updater has no document (not made by its package's NewUpdater)")
+	}
+	return updater.FetchURL(ctx, client, d.url, prev)
 }
