@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -20,14 +21,56 @@ var unsupported = []string{
 	"$.trace.sentry", // no Sentry exporter, in Clair either
 	"$.metrics.otlp", // Prometheus metrics only, for now
 	"$.indexer.airgap",
-	"$.indexer.scanner",
 	"$.indexer.scanlock_retry",
 	"$.matchers.config",
 }
 
 const unsupportedMessage = "accepted but not acted on by this version of Loupe"
 
+// honouredScannerKeys are the indexer.scanner settings Loupe reads, by
+// "<kind>.<scanner name>"; every other one is reported as not acted on.
+var honouredScannerKeys = map[string][]string{
+	// Red Hat's repository-to-CPE mapping, which the rhel matcher reads.
+	"repo.rhel-repository-scanner": {"repo2cpe_mapping_url", "repo2cpe_mapping_file"},
+}
+
+// lintScanners reports every indexer.scanner setting Loupe does not read.
+func lintScanners(c *Config, m Mode, r *report) {
+	if !sectionUsed("indexer", m) {
+		return
+	}
+	for _, kind := range []struct {
+		name string
+		m    map[string]json.RawMessage
+	}{{"package", c.Indexer.Scanner.Package}, {"dist", c.Indexer.Scanner.Dist}, {"repo", c.Indexer.Scanner.Repo}} {
+		names := make([]string, 0, len(kind.m))
+		for name := range kind.m {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			base := "$.indexer.scanner." + kind.name + "." + name
+			var settings map[string]any
+			if err := json.Unmarshal(kind.m[name], &settings); err != nil {
+				r.warn(base, unsupportedMessage) // not an object: nothing Loupe reads
+				continue
+			}
+			keys := make([]string, 0, len(settings))
+			for k, v := range settings {
+				if !isZero(v) && !slices.Contains(honouredScannerKeys[kind.name+"."+name], k) {
+					keys = append(keys, k)
+				}
+			}
+			slices.Sort(keys)
+			for _, k := range keys {
+				r.warn(base+"."+k, unsupportedMessage)
+			}
+		}
+	}
+}
+
 func lintUnsupported(c *Config, m Mode, r *report) {
+	lintScanners(c, m, r)
 	b, err := json.Marshal(c)
 	if err != nil {
 		return // only an invalid LogLevel does this, and validation reports it

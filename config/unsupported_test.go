@@ -24,10 +24,10 @@ func TestUnsupported(t *testing.T) {
 notifier: {poll_interval: 6h}
 trace: {name: otlp, otlp: {http: {}}, jaeger: {service_name: loupe}, sentry: {dsn: "https://k@sentry/1"}}
 metrics: {otlp: {grpc: {}}}
-indexer: {airgap: true, scanner: {package: {java: {}}}, scanlock_retry: 5}
+indexer: {airgap: true, scanner: {package: {java: {}, rpm: {enable: true}}, repo: {rhel-repository-scanner: {repo2cpe_mapping_file: /m.json, timeout: 10s}}}, scanlock_retry: 5}
 matchers: {config: {rhel: {ignore_unpatched: true}}}
 `,
-			want: []string{"$.indexer.airgap", "$.indexer.scanlock_retry", "$.indexer.scanner", "$.matchers.config", "$.metrics.otlp", "$.trace.jaeger", "$.trace.sentry"},
+			want: []string{"$.indexer.airgap", "$.indexer.scanlock_retry", "$.indexer.scanner.package.rpm.enable", "$.indexer.scanner.repo.rhel-repository-scanner.timeout", "$.matchers.config", "$.metrics.otlp", "$.trace.jaeger", "$.trace.sentry"},
 		},
 		{
 			name: "MatcherModeSkipsIndexerAndNotifier",

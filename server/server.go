@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,7 @@ import (
 	"github.com/loupe-dev/loupe/client"
 	"github.com/loupe-dev/loupe/config"
 	"github.com/loupe-dev/loupe/ecosystem/all"
+	"github.com/loupe-dev/loupe/ecosystem/rhel"
 	"github.com/loupe-dev/loupe/indexer"
 	"github.com/loupe-dev/loupe/internal/telemetry"
 	"github.com/loupe-dev/loupe/matcher"
@@ -240,7 +242,11 @@ func (n *node) matcher(ctx context.Context, reports api.ReportGetter, landed fun
 	}
 	n.closers = append(n.closers, store.Close)
 	n.registry.MustRegister(store.Collector())
-	m, err := matcher.New(ctx, matcher.Options{Store: store, Rules: selectMatchers(cfg.Matchers.Names), Registerer: n.registry})
+	rules, err := n.matcherRules(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("matcher: %w", err)
+	}
+	m, err := matcher.New(ctx, matcher.Options{Store: store, Rules: rules, Registerer: n.registry})
 	if err != nil {
 		return nil, err
 	}
@@ -434,6 +440,38 @@ func openMatcherStore(ctx context.Context, cfg *config.Config) (s matcherStore, 
 	}
 	s, err = postgres.OpenMatcher(ctx, cfg.Matcher.ConnString, cfg.Matcher.Migrations)
 	return s, "postgresql", err
+}
+
+// matcherRules returns the matchers matchers.names selects, the rhel
+// matcher with Red Hat's repository-to-CPE mapping as Clair's
+// indexer.scanner.repo.rhel-repository-scanner keys describe it, kept
+// fresh in the background. Red Hat's own copy is the default when this
+// process updates Red Hat's data.
+func (n *node) matcherRules(ctx context.Context) ([]matcher.Rules, error) {
+	rules := selectMatchers(n.cfg.Matchers.Names)
+	updatesRHEL := slices.ContainsFunc(selectSets(n.cfg), func(s updater.Set) bool { return s.Name == rhel.UpdaterName })
+	for i, r := range rules {
+		rm, ok := r.(rhel.Matcher)
+		if !ok {
+			continue
+		}
+		var rc rhel.RepositoryScannerConfig
+		if raw := n.cfg.Indexer.Scanner.Repo[rhel.RepositoryScannerName]; len(raw) > 0 {
+			if err := json.Unmarshal(raw, &rc); err != nil {
+				return nil, fmt.Errorf("indexer.scanner.repo.%s: %w", rhel.RepositoryScannerName, err)
+			}
+		}
+		mapping, url, err := rhel.OpenRepo2CPE(rc, updatesRHEL)
+		if err != nil {
+			return nil, err
+		}
+		if url != "" {
+			n.g.Go(func() error { mapping.Run(ctx, n.client, url, 0); return nil })
+		}
+		rm.Repo2CPE = mapping
+		rules[i] = rm
+	}
+	return rules, nil
 }
 
 // selectMatchers applies matchers.names: nil means all.

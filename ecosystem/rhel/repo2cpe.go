@@ -185,3 +185,43 @@ func (m *Repo2CPE) CPEs(repoID string) ([]string, bool) {
 	cpes, ok := (*d)[repoID]
 	return cpes, ok
 }
+
+// RepositoryScannerName is the configuration key of Red Hat's repository
+// settings, indexer.scanner.repo.<RepositoryScannerName>, as in Clair.
+const RepositoryScannerName = "rhel-repository-scanner"
+
+// RepositoryScannerConfig is Clair's configuration of its Red Hat
+// repository scanner. Loupe reads the mapping it names in the matcher,
+// where content sets are resolved (see Repo2CPE).
+type RepositoryScannerConfig struct {
+	// Repo2CPEMappingURL is where the mapping is fetched from (http,
+	// https or file), once a day. Empty means DefaultRepo2CPEURL, unless
+	// Repo2CPEMappingFile is set.
+	Repo2CPEMappingURL string `json:"repo2cpe_mapping_url"`
+	// Repo2CPEMappingFile is a copy of the mapping, read at start; with
+	// no URL set, it is the only source (air-gapped installs).
+	Repo2CPEMappingFile string `json:"repo2cpe_mapping_file"`
+}
+
+// OpenRepo2CPE returns the mapping cfg describes, with the file loaded
+// (an error if it cannot be), and the URL to keep it fresh from with Run,
+// "" for none: Repo2CPEMappingURL, or, when neither key is set and
+// useDefault (Red Hat's data is being updated here), DefaultRepo2CPEURL.
+// m is nil when there is nothing to read: the matcher then derives CPEs
+// from repository IDs alone.
+func OpenRepo2CPE(cfg RepositoryScannerConfig, useDefault bool) (m *Repo2CPE, refreshURL string, err error) {
+	m = new(Repo2CPE)
+	if cfg.Repo2CPEMappingFile != "" {
+		if err := m.LoadFile(cfg.Repo2CPEMappingFile); err != nil {
+			return nil, "", err
+		}
+	}
+	refreshURL = cfg.Repo2CPEMappingURL
+	if refreshURL == "" && cfg.Repo2CPEMappingFile == "" && useDefault {
+		refreshURL = DefaultRepo2CPEURL
+	}
+	if refreshURL == "" && m.Len() == 0 {
+		return nil, "", nil
+	}
+	return m, refreshURL, nil
+}
