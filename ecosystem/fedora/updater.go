@@ -108,33 +108,7 @@ func (u *Updater) Configure(decode func(any) error) error {
 // fingerprint is the SHA-256 of what was kept; the feed is unchanged when
 // it is the previous one.
 func (u *Updater) Fetch(ctx context.Context, client *http.Client, prev string) (io.ReadCloser, string, error) {
-	base, err := rpmfeeds.CheckURL(u.URL())
-	if err != nil {
-		return nil, "", err
-	}
-	spool, err := rpmfeeds.NewSpool()
-	if err != nil {
-		return nil, "", err
-	}
-	if base.Scheme == "file" {
-		err = rpmfeeds.Copy(ctx, client, spool, base.String())
-	} else {
-		err = u.fetchUpdates(ctx, client, spool, base)
-	}
-	if err != nil {
-		spool.Discard()
-		return nil, "", fmt.Errorf("%s: %w", UpdaterName, err)
-	}
-	fp := parserVersion + ":" + spool.Sum()
-	if fp == prev {
-		spool.Discard()
-		return nil, "", updater.ErrUnchanged
-	}
-	body, err := spool.Body()
-	if err != nil {
-		return nil, "", err
-	}
-	return body, fp, nil
+	return rpmfeeds.FetchPaged(ctx, client, UpdaterName, u.URL(), parserVersion, prev, u.fetchUpdates)
 }
 
 // endpoint returns base's path joined with p, and the query q.

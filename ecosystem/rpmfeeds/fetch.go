@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"os"
 	"sync"
+
+	"github.com/loupe-dev/loupe/updater"
 )
 
 // CheckURL parses a configured feed URL, which must be http, https or
@@ -133,4 +135,40 @@ func Copy(ctx context.Context, client *http.Client, w io.Writer, rawURL string) 
 	defer rc.Close()
 	_, err = io.Copy(w, rc)
 	return err
+}
+
+// FetchPaged is Fetch for a feed read in several requests (an API's
+// pages): a file URL is copied as it is, any other goes to pages, which
+// writes what it keeps to w. The fingerprint is parserVersion and the
+// SHA-256 of what was kept; when it is prev the feed is unchanged
+// (updater.ErrUnchanged). Errors are prefixed with name.
+func FetchPaged(ctx context.Context, client *http.Client, name, rawURL, parserVersion, prev string,
+	pages func(ctx context.Context, client *http.Client, w io.Writer, base *url.URL) error) (io.ReadCloser, string, error) {
+	base, err := CheckURL(rawURL)
+	if err != nil {
+		return nil, "", err
+	}
+	spool, err := NewSpool()
+	if err != nil {
+		return nil, "", err
+	}
+	if base.Scheme == "file" {
+		err = Copy(ctx, client, spool, base.String())
+	} else {
+		err = pages(ctx, client, spool, base)
+	}
+	if err != nil {
+		spool.Discard()
+		return nil, "", fmt.Errorf("%s: %w", name, err)
+	}
+	fp := parserVersion + ":" + spool.Sum()
+	if fp == prev {
+		spool.Discard()
+		return nil, "", updater.ErrUnchanged
+	}
+	body, err := spool.Body()
+	if err != nil {
+		return nil, "", err
+	}
+	return body, fp, nil
 }
