@@ -72,15 +72,10 @@ type csafVulnerability struct {
 		Category string `json:"category"`
 		Text     string `json:"text"`
 	} `json:"notes"`
-	ReleaseDate   string `json:"release_date"`
-	DiscoveryDate string `json:"discovery_date"`
-	ProductStatus struct {
-		Fixed              []string `json:"fixed"`
-		KnownAffected      []string `json:"known_affected"`
-		KnownNotAffected   []string `json:"known_not_affected"`
-		UnderInvestigation []string `json:"under_investigation"`
-	} `json:"product_status"`
-	Remediations []struct {
+	ReleaseDate   string            `json:"release_date"`
+	DiscoveryDate string            `json:"discovery_date"`
+	ProductStatus csafProductStatus `json:"product_status"`
+	Remediations  []struct {
 		Category   string   `json:"category"`
 		URL        string   `json:"url"`
 		ProductIDs []string `json:"product_ids"`
@@ -97,6 +92,13 @@ type csafVulnerability struct {
 		ProductIDs []string `json:"product_ids"`
 	} `json:"threats"`
 	References []csafReference `json:"references"`
+}
+
+type csafProductStatus struct {
+	Fixed              []string `json:"fixed"`
+	KnownAffected      []string `json:"known_affected"`
+	KnownNotAffected   []string `json:"known_not_affected"`
+	UnderInvestigation []string `json:"under_investigation"`
 }
 
 type csafCVSS struct {
@@ -253,6 +255,9 @@ func (p *parser) entry(ix *docIndex, id string) *entry {
 		return nil
 	}
 	pu, err := parsePURL(pkg.Helper.PURL)
+	if err == nil && pu.Type == "oci" {
+		return nil // a container image: see containerEntry
+	}
 	if err != nil || pu.Type != "rpm" || pu.Namespace != "redhat" {
 		p.stats.Products++
 		return nil
@@ -402,7 +407,8 @@ func (p *parser) vulnerability(out []*loupe.Vulnerability, doc *csafDocument, ix
 		}
 		add(rowKey{cpe: e.cpe.fs, name: e.name, module: e.module, source: true}, e)
 	}
-	if len(rows) == 0 {
+	crows := p.containerRows(ix, ps)
+	if len(rows) == 0 && len(crows) == 0 {
 		return out
 	}
 	rows = p.mergeEditions(rows)
@@ -413,7 +419,7 @@ func (p *parser) vulnerability(out []*loupe.Vulnerability, doc *csafDocument, ix
 		name = strings.TrimSpace(doc.Document.Tracking.ID)
 	}
 	if name == "" {
-		p.stats.Products += len(rows)
+		p.stats.Products += len(rows) + len(crows)
 		return out
 	}
 	var desc, summary string
@@ -496,14 +502,28 @@ func (p *parser) vulnerability(out []*loupe.Vulnerability, doc *csafDocument, ix
 		}
 	}
 	linksWith := make(map[string]string)
+	// shared fills in what the records of the vulnerability share, and
+	// the severity and erratum of the product status first behind it.
+	shared := func(vuln *loupe.Vulnerability, first string, fixed bool) {
+		vuln.Updater, vuln.Name, vuln.Description, vuln.Issued, vuln.Links = p.updater, name, desc, issued, baseLinks
+		vuln.Severity = vectors[first]
+		sev := impacts[first]
+		if sev == "" {
+			sev = impact
+		}
+		vuln.NormalizedSeverity = NormalizeSeverity(sev)
+		if u := fixes[first]; u != "" && fixed && !slices.Contains(links, u) {
+			l, ok := linksWith[u]
+			if !ok {
+				l = strings.TrimSpace(baseLinks + " " + u)
+				linksWith[u] = l
+			}
+			vuln.Links = l
+		}
+	}
 
 	for _, r := range rows {
 		vuln := &loupe.Vulnerability{
-			Updater:     p.updater,
-			Name:        name,
-			Description: desc,
-			Issued:      issued,
-			Links:       baseLinks,
 			Package: &loupe.Package{
 				Name:   r.key.name,
 				Kind:   loupe.BinaryPackage,
@@ -519,20 +539,13 @@ func (p *parser) vulnerability(out []*loupe.Vulnerability, doc *csafDocument, ix
 			vuln.Package.Arch = strings.Join(r.arches, "|")
 			vuln.ArchOperation = loupe.ArchOpPatternMatch
 		}
-		vuln.Severity = vectors[r.first]
-		sev := impacts[r.first]
-		if sev == "" {
-			sev = impact
-		}
-		vuln.NormalizedSeverity = NormalizeSeverity(sev)
-		if u := fixes[r.first]; u != "" && r.key.evr != "" && !slices.Contains(links, u) {
-			l, ok := linksWith[u]
-			if !ok {
-				l = strings.TrimSpace(baseLinks + " " + u)
-				linksWith[u] = l
-			}
-			vuln.Links = l
-		}
+		shared(vuln, r.first, r.key.evr != "")
+		out = append(out, vuln)
+	}
+	for _, r := range crows {
+		vuln := &loupe.Vulnerability{}
+		p.containerVuln(vuln, r)
+		shared(vuln, r.first, r.tag != "")
 		out = append(out, vuln)
 	}
 	return out

@@ -94,6 +94,51 @@
 // record's repository, key "rhel-cpe-repository", name and CPE the
 // product's CPE 2.3 formatted string.
 //
+// # Container images
+//
+// Red Hat also publishes VEX statements about its container images, as
+// components with "oci" package URLs; Clair matches them (its "rhcc"
+// ecosystem) against the image itself, seen as a package. So does
+// Loupe:
+//
+//   - ContainerScanner (Clair's "rhel_containerscanner") reads the
+//     Dockerfile the legacy build system leaves in root/buildinfo,
+//     "Dockerfile-<name>-<version>-<release>": package name the "name"
+//     label ("ubi9/nodejs-18"), source package the
+//     "com.redhat.component" label, architecture the "architecture"
+//     label, version the file name's version-release ("1-108").
+//   - ContainerDetector (Clair's "rhel_package_container_detector") reads
+//     root/buildinfo/labels.json (usr/share/buildinfo/labels.json in
+//     RHCOS), written by newer build systems: name and architecture from
+//     their labels, version the Unix time of
+//     "org.opencontainers.image.created", and the "cpe" label as the
+//     package's CPE.
+//
+// Both normalize the version as Clair does ("rhctag": major and minor of
+// the tag). Only the newest Red Hat image of a layered build is reported:
+// ubi9/nodejs-18, not the ubi9 it was built on.
+//
+// The VEX parser turns oci components into records whose product is a
+// repository keyed "rhcc-container-repository" (name and CPE the
+// product's CPE), package name the image's repository (from the purl's
+// namespace, else the path of its repository_url), fixed version the
+// purl's tag, range of normalized versions as Clair's (a fix applies
+// within its minor series; the lowest fix also to older series); known
+// affected images get an unfixed record, known not affected ones none.
+// ContainerMatcher (Clair's "rhel-container-matcher") matches them:
+// same name, product covering the image's CPE (any product when the
+// image names none), version within the range and, compared as an rpm
+// version, below the fix.
+//
+// Unlike Clair, Loupe does not report the "Red Hat Container Catalog" or
+// CPE repositories of container images in the index report: the indexer
+// gives every package of a layer that layer's repositories, and a
+// container repository on the rpm packages of an image without content
+// manifests would hide the main repositories the rhel matcher assumes
+// for them. Clair's mapping of image names to other repositories
+// (container-name-repos-map.json) is not used, and its "not vulnerable"
+// (inverted) records and ancestry packages have no Loupe equivalent.
+//
 // The parser reads any CSAF 2.0 document, so Red Hat's security
 // advisories (csaf/v2/advisories) parse too, one record set per CVE.
 package rhel

@@ -22,6 +22,9 @@ func FuzzCSAFParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte(`{"document": {"tracking": {"id": "CVE-2024-1"}}, "product_tree": {"relationships": [{"full_product_name": {"product_id": "a:b"}, "product_reference": "b", "relates_to_product_reference": "a"}, {"full_product_name": {"product_id": "b"}, "product_reference": "a:b", "relates_to_product_reference": "b"}]}, "vulnerabilities": [{"product_status": {"fixed": ["a:b"], "known_affected": ["b"]}}]}`))
+	if b, err := os.ReadFile("testdata/rhcc/cve-2024-2001.json"); err == nil {
+		f.Add(b)
+	}
 	f.Add([]byte(`{"vulnerabilities": [{"cve": "CVE-1", "product_status": {"known_not_affected": ["x"]}, "scores": [{"cvss_v4": {"vectorString": "CVSS:4.0/AV:N"}, "products": ["x"]}]}]}`))
 	m := Matcher{}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -40,6 +43,18 @@ func checkVuln(t *testing.T, m Matcher, v *loupe.Vulnerability) {
 	t.Helper()
 	if v.Name == "" || v.Updater != UpdaterName || v.Package == nil || v.Package.Name == "" || v.Repo == nil {
 		t.Fatalf("incomplete vulnerability %+v", v)
+	}
+	if v.Repo.Key == ContainerRepositoryKey {
+		if _, ok := m.VulnerabilityKey(v); ok {
+			t.Fatalf("rhel matcher claims container record %+v", v)
+		}
+		if _, ok := (ContainerMatcher{}).VulnerabilityKey(v); !ok {
+			t.Fatalf("container matcher does not claim %+v", v)
+		}
+		if _, err := (ContainerMatcher{}).Prepare(v); err != nil {
+			t.Fatalf("container matcher cannot prepare %+v: %v", v, err)
+		}
+		return
 	}
 	if v.FixedInVersion != "" {
 		if _, err := version.ParseRPM(v.FixedInVersion); err != nil {
