@@ -121,7 +121,19 @@ func richVulns(updater string) []*loupe.Vulnerability {
 	c.Issued = time.Time{}
 	c.Links = ""
 	c.Description = ""
-	return []*loupe.Vulnerability{a, b, c}
+	// An rpm record of a module stream, for architectures by pattern,
+	// with a range in its fixed version, as the OVAL feeds write them.
+	d := vuln(updater, 103)
+	d.Package = &loupe.Package{
+		Name: "nodejs", Kind: loupe.BinaryPackage, Module: "nodejs:18", Arch: "^(?:aarch64|x86_64)$",
+		NormalizedVersion: loupe.Version{Kind: "rhctag", V: [10]int32{1, 108}},
+	}
+	d.ArchOperation = loupe.ArchOpPatternMatch
+	d.FixedInVersion = "fixed=1:18.19.0-1.module%2Bel8&greater_than=1:18.0.0-1"
+	d.Dist = &loupe.Distribution{DID: "ol", Name: "Oracle Linux Server", Version: "8", VersionID: "8",
+		VersionCodeName: "Oracle Linux 8", PrettyName: "Oracle Linux Server 8", CPE: "cpe:2.3:o:oracle:linux:8:*:*:*:*:*:*:*", Arch: "x86_64"}
+	d.Repo = &loupe.Repository{Name: "cpe:2.3:o:redhat:enterprise_linux:8:*:baseos:*:*:*:*:*", Key: "rhel-cpe-repository", CPE: "cpe:2.3:o:redhat:enterprise_linux:8:*:baseos:*:*:*:*:*"}
+	return []*loupe.Vulnerability{a, b, c, d}
 }
 
 // contentKey identifies a vulnerability by its content, ignoring ID.
