@@ -29,6 +29,7 @@ import (
 	"github.com/loupe-dev/loupe/ecosystem/all"
 	"github.com/loupe-dev/loupe/ecosystem/rhel"
 	"github.com/loupe-dev/loupe/indexer"
+	"github.com/loupe-dev/loupe/internal/stall"
 	"github.com/loupe-dev/loupe/internal/telemetry"
 	"github.com/loupe-dev/loupe/matcher"
 	"github.com/loupe-dev/loupe/notifier"
@@ -525,14 +526,20 @@ func serviceClient() *http.Client {
 	return &http.Client{Transport: telemetry.Transport(t)}
 }
 
+// StallTimeout bounds how long a layer or feed download may go without
+// receiving a byte before it fails (see package stall).
+const StallTimeout = 2 * time.Minute
+
 // httpClient is the client for layers and feeds: proxies from the
 // environment, no overall timeout (layers are large), bounded waits for
-// connections and headers.
+// connections and headers, and for each byte of a body (StallTimeout), so
+// that a server that stops sending cannot hold an index request or an
+// updater run for ever.
 func httpClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.ResponseHeaderTimeout = time.Minute
 	t.MaxIdleConnsPerHost = 16
-	return &http.Client{Transport: telemetry.Transport(t)}
+	return &http.Client{Transport: telemetry.Transport(stall.Transport(t, StallTimeout))}
 }
 
 // introspection builds the introspection server: /healthz, /readyz,
