@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -98,6 +99,13 @@ func (m *Matcher) reloadLocked(ctx context.Context) (err error) {
 	m.metrics.vulns.Set(float64(ix.Count))
 	m.metrics.builds.Observe(time.Since(start).Seconds())
 	slog.InfoContext(ctx, "vulnerability index loaded", "vulnerabilities", ix.Count, "unclaimed", ix.Unclaimed, "version", version, "duration", time.Since(start))
+	// Building the index, and the update that usually precedes it, peak
+	// at a few times the index's own size; hand that memory back to the
+	// system now rather than over the following minutes, so that the
+	// process's footprint is what it keeps. Reloads are rare, and this
+	// costs one collection.
+	vulns = nil
+	debug.FreeOSMemory()
 	return nil
 }
 

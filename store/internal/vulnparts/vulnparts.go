@@ -70,6 +70,26 @@ type Parts struct {
 
 // Split splits v (whose ID is ignored).
 func Split(v *loupe.Vulnerability) (*Parts, error) {
+	return (&splitter{}).split(v)
+}
+
+// encode returns the JSON of v and its hash, from memo when it has them.
+func encode[T any](memo map[*T]encoded, v *T) (encoded, error) {
+	if e, ok := memo[v]; ok {
+		return e, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return encoded{}, err
+	}
+	e := encoded{b, sum(b)}
+	if memo != nil {
+		memo[v] = e
+	}
+	return e, nil
+}
+
+func (s *splitter) split(v *loupe.Vulnerability) (*Parts, error) {
 	c := *v
 	c.ID = ""
 	c.Issued = c.Issued.UTC()
@@ -92,16 +112,18 @@ func Split(v *loupe.Vulnerability) (*Parts, error) {
 	}
 	p.AdvisoryHash = sum(adv)
 	if v.Dist != nil {
-		if p.Dist, err = json.Marshal(v.Dist); err != nil {
+		e, err := encode(s.dists, v.Dist)
+		if err != nil {
 			return nil, err
 		}
-		p.DistHash = sum(p.Dist)
+		p.Dist, p.DistHash = e.b, e.h
 	}
 	if v.Repo != nil {
-		if p.Repo, err = json.Marshal(v.Repo); err != nil {
+		e, err := encode(s.repos, v.Repo)
+		if err != nil {
 			return nil, err
 		}
-		p.RepoHash = sum(p.Repo)
+		p.Repo, p.RepoHash = e.b, e.h
 	}
 	if pkg := v.Package; pkg != nil {
 		p.Package = &Package{Name: pkg.Name, Version: pkg.Version, Kind: pkg.Kind, Module: pkg.Module, Arch: pkg.Arch, CPE: pkg.CPE}
@@ -194,19 +216,36 @@ func compactVersion(v loupe.Version) string {
 // SplitAll splits the vulnerabilities of one update of updater, keyed by
 // hash (duplicates collapse). A vulnerability of another updater is an
 // error.
+//
+// Parsers share one Distribution (and Repository) among the records of a
+// release, so their encodings are shared too: made once per pointer, not
+// once per record, which keeps a large update's memory to what differs.
 func SplitAll(updater string, vulns []*loupe.Vulnerability) (map[Hash]*Parts, error) {
 	out := make(map[Hash]*Parts, len(vulns))
+	s := splitter{dists: map[*loupe.Distribution]encoded{}, repos: map[*loupe.Repository]encoded{}}
 	for _, v := range vulns {
 		if v.Updater != updater {
 			return nil, fmt.Errorf("vulnerability %s is from updater %q, not %q", v.Name, v.Updater, updater)
 		}
-		p, err := Split(v)
+		p, err := s.split(v)
 		if err != nil {
 			return nil, err
 		}
 		out[p.Hash] = p
 	}
 	return out, nil
+}
+
+// encoded is a part's JSON and its hash.
+type encoded struct {
+	b []byte
+	h Hash
+}
+
+// splitter splits vulnerabilities, encoding each shared part once.
+type splitter struct {
+	dists map[*loupe.Distribution]encoded
+	repos map[*loupe.Repository]encoded
 }
 
 // Changes compares an update's vulnerabilities with the updater's live
