@@ -1,6 +1,7 @@
 package updater
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -55,13 +56,28 @@ type Options struct {
 	// Registerer, when set, receives the updaters' metrics (runs by
 	// outcome, run durations, vulnerability counts, last success).
 	Registerer prometheus.Registerer
+	// ParseConcurrency is how many updaters parse and store at once;
+	// 0 means DefaultParseConcurrency. Feeds are still fetched
+	// FetchConcurrency at a time (fetching spools to disk).
+	ParseConcurrency int
 }
+
+const (
+	// FetchConcurrency is how many updaters run, fetching, at once.
+	FetchConcurrency = 8
+	// DefaultParseConcurrency is how many of them parse and store at
+	// once. Parsing holds a whole feed's records in memory, so this
+	// bounds a run's peak to that of the largest feeds, not the sum of
+	// every feed in flight.
+	DefaultParseConcurrency = 2
+)
 
 // Manager runs updaters.
 type Manager struct {
 	opts     Options
 	updaters []named
 	mu       sync.Mutex // one run at a time
+	parsing  chan struct{}
 	metrics  *metrics
 }
 
@@ -81,7 +97,7 @@ func NewManager(opts Options) (*Manager, error) {
 	if opts.Period <= 0 {
 		opts.Period = 6 * time.Hour
 	}
-	m := &Manager{opts: opts, metrics: newMetrics()}
+	m := &Manager{opts: opts, metrics: newMetrics(), parsing: make(chan struct{}, cmp.Or(max(opts.ParseConcurrency, 0), DefaultParseConcurrency))}
 	if opts.Registerer != nil {
 		if err := m.metrics.register(opts.Registerer); err != nil {
 			return nil, fmt.Errorf("updater: metrics: %w", err)
@@ -132,7 +148,7 @@ func (m *Manager) RunOnce(ctx context.Context) error {
 		errs   []error
 		landed []*loupe.UpdateOperation
 	)
-	sem := make(chan struct{}, 8)
+	sem := make(chan struct{}, FetchConcurrency)
 	for _, n := range m.updaters {
 		wg.Add(1)
 		go func() {
@@ -213,6 +229,12 @@ func (m *Manager) runOne(ctx context.Context, u Updater) (op *loupe.UpdateOperat
 		return nil, fmt.Errorf("fetching: %w", err)
 	}
 	defer body.Close()
+	select {
+	case m.parsing <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-m.parsing }()
 	vulns, err := u.Parse(ctx, body)
 	if err != nil {
 		return nil, fmt.Errorf("parsing: %w", err)

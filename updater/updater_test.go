@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/ecosystem/debian"
@@ -215,5 +216,80 @@ func TestManager(t *testing.T) {
 	}
 	if n := len(ops[debian.UpdaterName]); n != 2 {
 		t.Errorf("%d operations kept, want 2", n)
+	}
+}
+
+// gauge is an updater whose Fetch and Parse record how many of its kind
+// are in them at once.
+type gauge struct {
+	name              string
+	fetching, parsing *inFlight
+}
+
+type inFlight struct {
+	mu       sync.Mutex
+	now, max int
+}
+
+func (f *inFlight) enter() {
+	f.mu.Lock()
+	f.now++
+	f.max = max(f.max, f.now)
+	f.mu.Unlock()
+}
+
+func (f *inFlight) leave() {
+	f.mu.Lock()
+	f.now--
+	f.mu.Unlock()
+}
+
+func (g *gauge) Name() string { return g.name }
+
+func (g *gauge) Fetch(context.Context, *http.Client, string) (io.ReadCloser, string, error) {
+	g.fetching.enter()
+	defer g.fetching.leave()
+	time.Sleep(20 * time.Millisecond)
+	return io.NopCloser(strings.NewReader("")), "fp", nil
+}
+
+func (g *gauge) Parse(context.Context, io.Reader) ([]*loupe.Vulnerability, error) {
+	g.parsing.enter()
+	defer g.parsing.leave()
+	time.Sleep(20 * time.Millisecond)
+	return []*loupe.Vulnerability{{Updater: g.name, Name: "CVE-2024-0001", Package: &loupe.Package{Name: "p"}}}, nil
+}
+
+// TestParseConcurrency: feeds are fetched several at a time, but parsed
+// and stored at most ParseConcurrency at a time, which bounds a run's
+// memory.
+func TestParseConcurrency(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.OpenMatcher(ctx, filepath.Join(t.TempDir(), "matcher.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	fetching, parsing := &inFlight{}, &inFlight{}
+	set := updater.Set{Name: "gauges"}
+	for i := range 8 {
+		set.Updaters = append(set.Updaters, &gauge{name: fmt.Sprintf("gauge-%d", i), fetching: fetching, parsing: parsing})
+	}
+	mgr, err := updater.NewManager(updater.Options{Store: store, Sets: []updater.Set{set}, ParseConcurrency: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mgr.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if fetching.max < 3 {
+		t.Errorf("at most %d fetches at once, want several", fetching.max)
+	}
+	if parsing.max != 2 {
+		t.Errorf("at most %d parses at once, want 2", parsing.max)
+	}
+	vs, err := store.Vulnerabilities(ctx)
+	if err != nil || len(vs) != 8 {
+		t.Errorf("%d vulnerabilities stored (%v), want 8", len(vs), err)
 	}
 }
