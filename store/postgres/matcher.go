@@ -154,7 +154,7 @@ func insertVulns(ctx context.Context, tx pgx.Tx, parts []*vulnparts.Parts) error
 		}
 	}
 	seen := make(map[vulnparts.Hash]bool)
-	var advs, dists, repos, vulns [][]any
+	var advs, dists, repos [][]any
 	for _, p := range parts {
 		if a := &p.Advisory; !seen[p.AdvisoryHash] {
 			seen[p.AdvisoryHash] = true
@@ -175,6 +175,24 @@ func insertVulns(ctx context.Context, tx pgx.Tx, parts []*vulnparts.Parts) error
 				repos = append(repos, []any{repo, string(p.Repo)})
 			}
 		}
+	}
+	// The vulnerabilities themselves are as many as the update's records:
+	// their rows are made one at a time as COPY sends them, not all held
+	// at once.
+	next := 0
+	vulnRows := pgx.CopyFromFunc(func() ([]any, error) {
+		if next == len(parts) {
+			return nil, nil
+		}
+		p := parts[next]
+		next++
+		var dist, repo []byte
+		if p.Dist != nil {
+			dist = p.DistHash[:]
+		}
+		if p.Repo != nil {
+			repo = p.RepoHash[:]
+		}
 		var pk [7]any
 		if x := p.Package; x != nil {
 			pk = [7]any{x.Name, x.Version, x.Kind, x.Module, x.Arch, x.CPE, nil}
@@ -182,21 +200,21 @@ func insertVulns(ctx context.Context, tx pgx.Tx, parts []*vulnparts.Parts) error
 				pk[6] = string(x.Extra)
 			}
 		}
-		vulns = append(vulns, []any{p.Hash[:], p.AdvisoryHash[:], pk[0], pk[1], pk[2], pk[3], pk[4], pk[5], pk[6],
-			dist, repo, p.FixedInVersion, p.RangeLower, p.RangeUpper, int16(p.ArchOp)})
-	}
+		return []any{p.Hash[:], p.AdvisoryHash[:], pk[0], pk[1], pk[2], pk[3], pk[4], pk[5], pk[6],
+			dist, repo, p.FixedInVersion, p.RangeLower, p.RangeUpper, int16(p.ArchOp)}, nil
+	})
 	for _, c := range []struct {
 		table string
 		cols  []string
-		rows  [][]any
+		rows  pgx.CopyFromSource
 	}{
-		{"tmp_advisory", []string{"hash", "updater", "name", "description", "issued", "links", "severity", "normalized_severity"}, advs},
-		{"tmp_dist", []string{"hash", "data"}, dists},
-		{"tmp_repo", []string{"hash", "data"}, repos},
+		{"tmp_advisory", []string{"hash", "updater", "name", "description", "issued", "links", "severity", "normalized_severity"}, pgx.CopyFromRows(advs)},
+		{"tmp_dist", []string{"hash", "data"}, pgx.CopyFromRows(dists)},
+		{"tmp_repo", []string{"hash", "data"}, pgx.CopyFromRows(repos)},
 		{"tmp_vuln", []string{"hash", "advisory", "package_name", "package_version", "package_kind", "package_module", "package_arch",
-			"package_cpe", "package_extra", "dist", "repo", "fixed_in_version", "range_lower", "range_upper", "arch_op"}, vulns},
+			"package_cpe", "package_extra", "dist", "repo", "fixed_in_version", "range_lower", "range_upper", "arch_op"}, vulnRows},
 	} {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, c.rows); err != nil {
 			return fmt.Errorf("copying into %s: %w", c.table, err)
 		}
 	}
