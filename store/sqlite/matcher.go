@@ -115,11 +115,9 @@ func (s *MatcherStore) UpdateVulnerabilities(ctx context.Context, updater, finge
 		if err != nil {
 			return err
 		}
-		spans := make([][]any, len(added))
-		for i, p := range added {
-			spans[i] = []any{uid, ids[p.Hash], opID}
-		}
-		if err := insertRows(ctx, tx, "vuln_span", []string{"updater", "vuln", "added"}, spans); err != nil {
+		if err := insertRowsFunc(ctx, tx, "vuln_span", []string{"updater", "vuln", "added"}, len(added), func(i int) []any {
+			return []any{uid, ids[added[i].Hash], opID}
+		}); err != nil {
 			return err
 		}
 		endSpan, err := tx.PrepareContext(ctx, `UPDATE vuln_span SET removed = ? WHERE updater = ? AND vuln = ? AND removed IS NULL`)
@@ -236,8 +234,13 @@ func insertVulns(ctx context.Context, tx *sql.Tx, parts []*vulnparts.Parts) (map
 	if err != nil {
 		return nil, err
 	}
-	rows := make([][]any, 0, len(parts))
-	for _, p := range parts {
+	for i, p := range parts {
+		ids[p.Hash] = next + int64(i)
+	}
+	// A row per vulnerability, made as the statements need them rather
+	// than all held at once: an update can bring hundreds of thousands.
+	row := func(i int) []any {
+		p := parts[i]
 		var dist, repo [2]any
 		if p.Dist != nil {
 			dist[0] = partIDs[p.DistHash]
@@ -252,14 +255,12 @@ func insertVulns(ctx context.Context, tx *sql.Tx, parts []*vulnparts.Parts) (map
 				pk[6] = string(x.Extra)
 			}
 		}
-		ids[p.Hash] = next
-		rows = append(rows, []any{next, p.Hash[:], partIDs[p.AdvisoryHash], pk[0], pk[1], pk[2], pk[3], pk[4], pk[5], pk[6],
-			dist[0], repo[0], p.FixedInVersion, p.RangeLower, p.RangeUpper, int(p.ArchOp)})
-		next++
+		return []any{next + int64(i), p.Hash[:], partIDs[p.AdvisoryHash], pk[0], pk[1], pk[2], pk[3], pk[4], pk[5], pk[6],
+			dist[0], repo[0], p.FixedInVersion, p.RangeLower, p.RangeUpper, int(p.ArchOp)}
 	}
 	cols := []string{"id", "hash", "advisory", "package_name", "package_version", "package_kind", "package_module", "package_arch",
 		"package_cpe", "package_extra", "dist", "repo", "fixed_in_version", "range_lower", "range_upper", "arch_op"}
-	if err := insertRows(ctx, tx, "vuln", cols, rows); err != nil {
+	if err := insertRowsFunc(ctx, tx, "vuln", cols, len(parts), row); err != nil {
 		return nil, err
 	}
 	return ids, nil
@@ -309,9 +310,15 @@ func nextID(ctx context.Context, tx *sql.Tx, table string) (int64, error) {
 
 // insertRows inserts rows into table with multi-row INSERT statements.
 func insertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, rows [][]any) error {
+	return insertRowsFunc(ctx, tx, table, cols, len(rows), func(i int) []any { return rows[i] })
+}
+
+// insertRowsFunc is insertRows for n rows made by row, each once, in
+// order, as the statements need them.
+func insertRowsFunc(ctx context.Context, tx *sql.Tx, table string, cols []string, n int, row func(int) []any) error {
 	per := max(1, 30000/len(cols))
 	per = min(per, 500)
-	row := "(" + placeholders(len(cols)) + ")"
+	tuple := "(" + placeholders(len(cols)) + ")"
 	head := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `
 	var stmt *sql.Stmt
 	defer func() {
@@ -319,28 +326,29 @@ func insertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, ro
 			stmt.Close()
 		}
 	}()
-	for len(rows) > 0 {
-		n := min(per, len(rows))
-		args := make([]any, 0, n*len(cols))
-		for _, r := range rows[:n] {
-			args = append(args, r...)
+	args := make([]any, 0, min(per, n)*len(cols))
+	for done := 0; done < n; {
+		k := min(per, n-done)
+		args = args[:0]
+		for i := done; i < done+k; i++ {
+			args = append(args, row(i)...)
 		}
-		if n == per && stmt == nil {
+		if k == per && stmt == nil {
 			var err error
-			if stmt, err = tx.PrepareContext(ctx, head+strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")); err != nil {
+			if stmt, err = tx.PrepareContext(ctx, head+strings.TrimSuffix(strings.Repeat(tuple+", ", k), ", ")); err != nil {
 				return err
 			}
 		}
 		var err error
-		if n == per {
+		if k == per {
 			_, err = stmt.ExecContext(ctx, args...)
 		} else {
-			_, err = tx.ExecContext(ctx, head+strings.TrimSuffix(strings.Repeat(row+", ", n), ", "), args...)
+			_, err = tx.ExecContext(ctx, head+strings.TrimSuffix(strings.Repeat(tuple+", ", k), ", "), args...)
 		}
 		if err != nil {
 			return fmt.Errorf("inserting into %s: %w", table, err)
 		}
-		rows = rows[n:]
+		done += k
 	}
 	return nil
 }
