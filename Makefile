@@ -21,6 +21,7 @@ bench:
 check:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: the files above need formatting"; exit 1; }
 	go vet ./...
+	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 # fuzz runs every fuzz target for FUZZTIME each.
 FUZZTIME ?= 30s

@@ -172,7 +172,7 @@ func (c *Contents) add(tr *tar.Reader, hdr *tar.Header, sel Selector, lim Limits
 		return nil
 	}
 	switch hdr.Typeflag {
-	case tar.TypeReg, tar.TypeRegA, tar.TypeSymlink, tar.TypeLink:
+	case tar.TypeReg, tar.TypeSymlink, tar.TypeLink: // the reader turns the old TypeRegA into TypeReg
 	default:
 		// A directory or special file replaces anything kept at that name.
 		delete(c.files, name)
