@@ -77,6 +77,9 @@ func (u *Updater) Parse(ctx context.Context, r io.Reader) ([]*loupe.Vulnerabilit
 			ids = append(ids, id)
 		}
 		slices.Sort(ids)
+		// The records of a source package share its Package, and those of
+		// a CVE its link: the whole tracker is some 800,000 records.
+		pkg := &loupe.Package{Name: src, Kind: loupe.SourcePackage}
 		for _, id := range ids {
 			cve := cves[id]
 			rels := make([]string, 0, len(cve.Releases))
@@ -84,9 +87,9 @@ func (u *Updater) Parse(ctx context.Context, r io.Reader) ([]*loupe.Vulnerabilit
 				rels = append(rels, rel)
 			}
 			slices.Sort(rels)
+			link := trackerLink + id
 			for _, rel := range rels {
-				v := vulnerability(src, id, cve.Description, rel, cve.Releases[rel], dists)
-				if v != nil {
+				if v := vulnerability(pkg, id, link, cve.Description, rel, cve.Releases[rel], dists); v != nil {
 					out = append(out, v)
 				}
 			}
@@ -98,9 +101,11 @@ func (u *Updater) Parse(ctx context.Context, r io.Reader) ([]*loupe.Vulnerabilit
 	return out, nil
 }
 
-func vulnerability(src, id, desc, release string, r trackerRelease, dists map[string]*loupe.Distribution) *loupe.Vulnerability {
+// vulnerability is the record of one release of a CVE of the source
+// package pkg, or nil when the release has nothing to match.
+func vulnerability(pkg *loupe.Package, id, link, desc, release string, r trackerRelease, dists map[string]*loupe.Distribution) *loupe.Vulnerability {
 	release = strings.ToLower(release)
-	if src == "" || id == "" || release == "" {
+	if pkg.Name == "" || id == "" || release == "" {
 		return nil
 	}
 	fixed := ""
@@ -124,10 +129,10 @@ func vulnerability(src, id, desc, release string, r trackerRelease, dists map[st
 		Updater:            UpdaterName,
 		Name:               id,
 		Description:        desc,
-		Links:              trackerLink + id,
+		Links:              link,
 		Severity:           urgency,
 		NormalizedSeverity: NormalizeUrgency(urgency),
-		Package:            &loupe.Package{Name: src, Kind: loupe.SourcePackage},
+		Package:            pkg,
 		Dist:               d,
 		FixedInVersion:     fixed,
 	}
