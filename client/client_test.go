@@ -24,7 +24,7 @@ import (
 	"github.com/loupe-dev/loupe/client"
 	"github.com/loupe-dev/loupe/config"
 	"github.com/loupe-dev/loupe/internal/layertest"
-	"github.com/loupe-dev/loupe/server"
+	"github.com/loupe-dev/loupe/internal/servertest"
 	"github.com/loupe-dev/loupe/store"
 )
 
@@ -73,8 +73,7 @@ func startLoupe(t *testing.T) (string, *loupe.Manifest) {
 	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
 	t.Cleanup(srv.Close)
 
-	path := filepath.Join(t.TempDir(), "config.yaml")
-	doc := fmt.Sprintf(`
+	running := servertest.Start(t, config.ComboMode, fmt.Sprintf(`
 http_listen_addr: 127.0.0.1:0
 data_dir: %s
 auth:
@@ -85,48 +84,11 @@ updaters:
   sets: [debian]
   config:
     debian: {json_url: %q}
-`, t.TempDir(), base64.StdEncoding.EncodeToString(psk), srv.URL+"/tracker.json")
-	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := config.Validate(cfg, config.ComboMode); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	iln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	ready := make(chan struct{})
-	go func() {
-		done <- server.Run(ctx, server.Options{Config: cfg, Mode: config.ComboMode, Listener: ln, IntrospectionListener: iln,
-			Ready: func(net.Addr) { close(ready) }})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server.Run: %v", err)
-		}
-	})
-	select {
-	case <-ready:
-	case err := <-done:
-		done <- nil
-		t.Fatal(err)
-	}
+`, t.TempDir(), base64.StdEncoding.EncodeToString(psk), srv.URL+"/tracker.json"))
 	d := layertest.Digest(blob)
 	m := &loupe.Manifest{Hash: loupe.MustParseDigest(layertest.Digest([]byte(t.Name()))),
 		Layers: []*loupe.Layer{{Hash: loupe.MustParseDigest(d), URI: srv.URL + "/layer"}}}
-	return "http://" + ln.Addr().String() + "/some/path/replaced", m
+	return running.API + "/some/path/replaced", m
 }
 
 // TestAgainstLoupe drives every client call against a real Loupe, signed.

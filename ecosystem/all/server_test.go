@@ -2,14 +2,11 @@ package all_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -20,7 +17,7 @@ import (
 	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/config"
 	"github.com/loupe-dev/loupe/internal/layertest"
-	"github.com/loupe-dev/loupe/server"
+	"github.com/loupe-dev/loupe/internal/servertest"
 )
 
 // A secdb document for Alpine v3.18's main repository.
@@ -108,41 +105,14 @@ func TestServerEndToEnd(t *testing.T) {
 		l.URI = feeds.URL + "/blobs/" + l.Hash.String()
 	}
 
-	dir := t.TempDir()
-	path := filepath.Join(dir, "config.yaml")
-	os.WriteFile(path, fmt.Appendf(nil, `
+	api := servertest.Start(t, config.ComboMode, fmt.Sprintf(`
 http_listen_addr: 127.0.0.1:0
-data_dir: %s
 updaters:
   sets: [alpine, oracle]
   config:
     alpine: {url: "%s/secdb/"}
     oracle: {url: "%s/oval/"}
-`, dir, feeds.URL, feeds.URL), 0o644)
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := config.Validate(cfg, config.ComboMode); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	ready := make(chan struct{})
-	go func() {
-		done <- server.Run(ctx, server.Options{Config: cfg, Mode: config.ComboMode, Listener: ln, Ready: func(net.Addr) { close(ready) }})
-	}()
-	defer func() { cancel(); <-done }()
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatal(err)
-	}
-	api := "http://" + ln.Addr().String()
+`, feeds.URL, feeds.URL)).API
 
 	for _, tc := range []struct {
 		name  string
