@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/loupe-dev/loupe"
+	"github.com/loupe-dev/loupe/internal/indextest"
 	"github.com/loupe-dev/loupe/internal/layertest"
 )
 
@@ -41,17 +42,17 @@ func distCases(t *testing.T) map[string]*loupe.Distribution {
 // TestDistributionLayers packs each fixture into a layer tarball, indexes
 // it, and compares the report's distribution with Clair's.
 func TestDistributionLayers(t *testing.T) {
-	ix := newIndexer(t, PackageScanner{}, DistributionScanner{})
+	ix := indextest.NewIndexer(t, PackageScanner{}, DistributionScanner{})
 	for dir, want := range distCases(t) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			entries := dirEntries(t, dir)
+			entries := indextest.DirEntries(t, dir)
 			if filepath.Base(dir) == "3.21-usrlib" {
 				// Alpine 3.17 and later link etc/os-release to
 				// usr/lib/os-release.
 				entries = append(entries, layertest.Symlink("etc/os-release", "../usr/lib/os-release"))
 			}
 			entries = append(entries, layertest.File(InstalledPath, apkDB("musl 1.2.4-r2 musl")))
-			r := index(t, ix, layer(t, entries...))
+			r := indextest.Index(t, ix, indextest.Layer(t, entries...))
 			var got *loupe.Distribution
 			for _, d := range r.Distributions {
 				c := *d

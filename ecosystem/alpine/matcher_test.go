@@ -15,6 +15,7 @@ import (
 	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/ecosystem/alpine/secdb"
 	"github.com/loupe-dev/loupe/ecosystem/wolfi"
+	"github.com/loupe-dev/loupe/internal/indextest"
 	"github.com/loupe-dev/loupe/internal/layertest"
 	"github.com/loupe-dev/loupe/matcher"
 )
@@ -67,10 +68,10 @@ func matches(vr *loupe.VulnerabilityReport) map[string][]string {
 // matcher over the index reports.
 func TestMatchImages(t *testing.T) {
 	ctx := context.Background()
-	ix := newIndexer(t, PackageScanner{}, DistributionScanner{}, wolfi.DistributionScanner{})
+	ix := indextest.NewIndexer(t, PackageScanner{}, DistributionScanner{}, wolfi.DistributionScanner{})
 	installed := layertest.File(InstalledPath, string(mustRead(t, "testdata/installed")))
-	v318 := index(t, ix, layer(t, append(dirEntries(t, "testdata/dist/3.18"), installed)...))
-	edge := index(t, ix, layer(t, append(dirEntries(t, "testdata/dist/edge"), installed)...))
+	v318 := indextest.Index(t, ix, indextest.Layer(t, append(indextest.DirEntries(t, "testdata/dist/3.18"), installed)...))
+	edge := indextest.Index(t, ix, indextest.Layer(t, append(indextest.DirEntries(t, "testdata/dist/edge"), installed)...))
 
 	vulns := feedVulns(t,
 		"alpine-main-v3.17-updater", "alpine-community-v3.17-updater",

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/loupe-dev/loupe"
+	"github.com/loupe-dev/loupe/internal/indextest"
 	"github.com/loupe-dev/loupe/internal/layertest"
 )
 
@@ -107,13 +108,13 @@ func pkgRows(r *loupe.IndexReport, layers ...*loupe.Layer) []string {
 // wins, and deleting it (a whiteout of the file or of a directory above
 // it, or an opaque directory) leaves no apk packages.
 func TestLayers(t *testing.T) {
-	ix := newIndexer(t, PackageScanner{}, DistributionScanner{})
-	base := layer(t,
+	ix := indextest.NewIndexer(t, PackageScanner{}, DistributionScanner{})
+	base := indextest.Layer(t,
 		layertest.File("etc/os-release", alpine318),
 		layertest.File(InstalledPath, apkDB("musl 1.2.4-r2 musl", "libcrypto3 3.1.4-r0 openssl", "libssl3 3.1.4-r0 openssl")),
 	)
-	upgrade := layer(t, layertest.File(InstalledPath, apkDB("musl 1.2.4-r2 musl", "libcrypto3 3.1.4-r2 openssl", "libssl3 3.1.4-r2 openssl", "zlib 1.2.13-r1 zlib")))
-	app := layer(t, layertest.File("app/run.sh", "#!/bin/sh\n"))
+	upgrade := indextest.Layer(t, layertest.File(InstalledPath, apkDB("musl 1.2.4-r2 musl", "libcrypto3 3.1.4-r2 openssl", "libssl3 3.1.4-r2 openssl", "zlib 1.2.13-r1 zlib")))
+	app := indextest.Layer(t, layertest.File("app/run.sh", "#!/bin/sh\n"))
 	for _, tc := range []struct {
 		name   string
 		layers []*loupe.Layer
@@ -130,15 +131,15 @@ func TestLayers(t *testing.T) {
 			"lib/apk/db/installed musl 1.2.4-r2 musl 0",
 			"lib/apk/db/installed zlib 1.2.13-r1 zlib 1",
 		}},
-		{"database deleted", []*loupe.Layer{base, upgrade, layer(t, layertest.Whiteout("lib/apk/db", "installed"))}, nil},
-		{"directory deleted", []*loupe.Layer{base, layer(t, layertest.Whiteout("lib", "apk"))}, nil},
-		{"opaque directory", []*loupe.Layer{base, layer(t, layertest.Opaque("lib/apk/db"))}, nil},
-		{"deleted then added back", []*loupe.Layer{base, layer(t, layertest.Whiteout("lib/apk/db", "installed")),
-			layer(t, layertest.File(InstalledPath, apkDB("musl 1.2.5-r0 musl")))}, []string{
+		{"database deleted", []*loupe.Layer{base, upgrade, indextest.Layer(t, layertest.Whiteout("lib/apk/db", "installed"))}, nil},
+		{"directory deleted", []*loupe.Layer{base, indextest.Layer(t, layertest.Whiteout("lib", "apk"))}, nil},
+		{"opaque directory", []*loupe.Layer{base, indextest.Layer(t, layertest.Opaque("lib/apk/db"))}, nil},
+		{"deleted then added back", []*loupe.Layer{base, indextest.Layer(t, layertest.Whiteout("lib/apk/db", "installed")),
+			indextest.Layer(t, layertest.File(InstalledPath, apkDB("musl 1.2.5-r0 musl")))}, []string{
 			"lib/apk/db/installed musl 1.2.5-r0 musl 2",
 		}},
-		{"emptied", []*loupe.Layer{base, layer(t, layertest.File(InstalledPath, ""))}, nil},
-		{"symlinked database", []*loupe.Layer{layer(t,
+		{"emptied", []*loupe.Layer{base, indextest.Layer(t, layertest.File(InstalledPath, ""))}, nil},
+		{"symlinked database", []*loupe.Layer{indextest.Layer(t,
 			layertest.File("etc/os-release", alpine318),
 			layertest.File("usr/lib/apk/db/installed", apkDB("musl 1.2.4-r2 musl")),
 			layertest.Symlink(InstalledPath, "../../../usr/lib/apk/db/installed"),
@@ -146,19 +147,19 @@ func TestLayers(t *testing.T) {
 		// Merged /usr: the link is in the base layer only, and a later
 		// layer rewrites the database under usr/lib.
 		{"merged usr", []*loupe.Layer{
-			layer(t,
+			indextest.Layer(t,
 				layertest.File("etc/os-release", alpine318),
 				layertest.Symlink("lib", "usr/lib"),
 				layertest.File("usr/lib/apk/db/installed", apkDB("musl 1.2.4-r2 musl", "zlib 1.2.13-r0 zlib")),
 			),
-			layer(t, layertest.File("usr/lib/apk/db/installed", apkDB("musl 1.2.4-r2 musl", "zlib 1.2.13-r1 zlib"))),
+			indextest.Layer(t, layertest.File("usr/lib/apk/db/installed", apkDB("musl 1.2.4-r2 musl", "zlib 1.2.13-r1 zlib"))),
 		}, []string{
 			"usr/lib/apk/db/installed musl 1.2.4-r2 musl 0",
 			"usr/lib/apk/db/installed zlib 1.2.13-r1 zlib 1",
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := index(t, ix, tc.layers...)
+			r := indextest.Index(t, ix, tc.layers...)
 			if diff := cmp.Diff(tc.want, pkgRows(r, tc.layers...)); diff != "" {
 				t.Errorf("packages (-want +got):\n%s", diff)
 			}
@@ -183,7 +184,7 @@ func TestRealInstalledFiles(t *testing.T) {
 	if len(files) == 0 {
 		t.Skip("real apk databases not available")
 	}
-	ix := newIndexer(t, PackageScanner{}, DistributionScanner{})
+	ix := indextest.NewIndexer(t, PackageScanner{}, DistributionScanner{})
 	for _, name := range files {
 		rel, _ := filepath.Rel(filepath.Join(realDataDir, "pkgdb/apk"), name)
 		t.Run(rel, func(t *testing.T) {
@@ -191,8 +192,8 @@ func TestRealInstalledFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			l := layer(t, layertest.File("etc/os-release", alpine318), layertest.File(InstalledPath, string(b)))
-			r := index(t, ix, l)
+			l := indextest.Layer(t, layertest.File("etc/os-release", alpine318), layertest.File(InstalledPath, string(b)))
+			r := indextest.Index(t, ix, l)
 			var got []string
 			for id, p := range r.Packages {
 				if len(r.Environments[id]) > 0 {
@@ -249,3 +250,7 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// realDataDir is the shared real data, ../shared/data from the project
+// root; tests that read it skip when it is absent.
+const realDataDir = "../../../shared/data"

@@ -1,11 +1,7 @@
 package debian_test
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -15,45 +11,24 @@ import (
 	"github.com/loupe-dev/loupe/ecosystem/debian"
 	"github.com/loupe-dev/loupe/ecosystem/ubuntu"
 	"github.com/loupe-dev/loupe/indexer"
+	"github.com/loupe-dev/loupe/internal/indextest"
 	"github.com/loupe-dev/loupe/internal/layertest"
-	"github.com/loupe-dev/loupe/store/sqlite"
 )
 
 // newIndexer returns a real indexer with the dpkg, Debian and Ubuntu
 // scanners over an SQLite store.
 func newIndexer(t testing.TB) *indexer.Indexer {
-	t.Helper()
-	store, err := sqlite.OpenIndexer(context.Background(), filepath.Join(t.TempDir(), "indexer.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	ix, err := indexer.New(indexer.Options{
-		Scanners: []indexer.Scanner{debian.PackageScanner{}, debian.DistributionScanner{}, ubuntu.DistributionScanner{}},
-		Store:    store,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ix
+	return indextest.NewIndexer(t, debian.PackageScanner{}, debian.DistributionScanner{}, ubuntu.DistributionScanner{})
 }
 
-// index writes each layer blob to a file and indexes the image they make.
+// index indexes the image the layer blobs make, base first.
 func index(t testing.TB, ix *indexer.Indexer, blobs ...[]byte) (*loupe.IndexReport, error) {
 	t.Helper()
-	m := &loupe.Manifest{}
-	var all []byte
-	dir := t.TempDir()
-	for i, blob := range blobs {
-		p := filepath.Join(dir, "layer"+strconv.Itoa(i))
-		if err := os.WriteFile(p, blob, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		m.Layers = append(m.Layers, &loupe.Layer{Hash: loupe.MustParseDigest(layertest.Digest(blob)), URI: "file://" + p})
-		all = append(all, blob...)
+	var ls []*loupe.Layer
+	for _, b := range blobs {
+		ls = append(ls, indextest.BlobLayer(t, b))
 	}
-	m.Hash = loupe.MustParseDigest(layertest.Digest(all))
-	return ix.Index(context.Background(), m)
+	return indextest.Image(t, ix, ls...)
 }
 
 func layers(ls ...[]layertest.Entry) [][]byte {

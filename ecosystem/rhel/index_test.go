@@ -2,10 +2,6 @@ package rhel_test
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -13,42 +9,15 @@ import (
 
 	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/ecosystem/rhel"
-	"github.com/loupe-dev/loupe/indexer"
+	"github.com/loupe-dev/loupe/internal/indextest"
 	"github.com/loupe-dev/loupe/internal/layertest"
-	"github.com/loupe-dev/loupe/store/sqlite"
 )
 
 // TestIndexImages indexes small images through the real indexer: their
-// layers served over HTTP, read in one pass, stored, coalesced.
+// layers read in one pass, stored, coalesced.
 func TestIndexImages(t *testing.T) {
-	blobs := map[string][]byte{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, ok := blobs[strings.TrimPrefix(r.URL.Path, "/")]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Write(b)
-	}))
-	defer srv.Close()
-	layerOf := func(entries ...layertest.Entry) *loupe.Layer {
-		b := layertest.Gzip(layertest.Tar(entries...))
-		d := layertest.Digest(b)
-		blobs[d] = b
-		return &loupe.Layer{Hash: loupe.MustParseDigest(d), URI: srv.URL + "/" + d}
-	}
-	store, err := sqlite.OpenIndexer(context.Background(), filepath.Join(t.TempDir(), "indexer.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	ix, err := indexer.New(indexer.Options{
-		Scanners: []indexer.Scanner{rhel.DistributionScanner{}, rhel.CentOSScanner{}, rhel.RepositoryScanner{}},
-		Store:    store,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	layerOf := func(entries ...layertest.Entry) *loupe.Layer { return indextest.Layer(t, entries...) }
+	ix := indextest.NewIndexer(t, rhel.DistributionScanner{}, rhel.CentOSScanner{}, rhel.RepositoryScanner{})
 	f := layertest.File
 	ubiManifest := `{"metadata": {"image_layer_index": 0}, "content_sets": ["rhel-9-for-x86_64-baseos-rpms", "rhel-9-for-x86_64-appstream-rpms"]}`
 	for _, tc := range []struct {

@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,9 +14,9 @@ import (
 
 	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/indexer"
+	"github.com/loupe-dev/loupe/internal/indextest"
 	"github.com/loupe-dev/loupe/internal/layertest"
 	"github.com/loupe-dev/loupe/matcher"
-	"github.com/loupe-dev/loupe/store/sqlite"
 )
 
 // A buildinfo Dockerfile as OSBS writes them (made for these tests, in
@@ -284,34 +281,8 @@ func containerReport(p *loupe.Package) *loupe.IndexReport {
 // TestContainerImages indexes layered images through the real indexer
 // and matches them with both matchers against the container fixture.
 func TestContainerImages(t *testing.T) {
-	blobs := map[string][]byte{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, ok := blobs[strings.TrimPrefix(r.URL.Path, "/")]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Write(b)
-	}))
-	defer srv.Close()
-	layerOf := func(entries ...layertest.Entry) *loupe.Layer {
-		b := layertest.Gzip(layertest.Tar(entries...))
-		d := layertest.Digest(b)
-		blobs[d] = b
-		return &loupe.Layer{Hash: loupe.MustParseDigest(d), URI: srv.URL + "/" + d}
-	}
-	store, err := sqlite.OpenIndexer(context.Background(), filepath.Join(t.TempDir(), "indexer.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	ixr, err := indexer.New(indexer.Options{
-		Scanners: []indexer.Scanner{DistributionScanner{}, RepositoryScanner{}, ContainerScanner{}, ContainerDetector{}},
-		Store:    store,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	layerOf := func(entries ...layertest.Entry) *loupe.Layer { return indextest.Layer(t, entries...) }
+	ixr := indextest.NewIndexer(t, DistributionScanner{}, RepositoryScanner{}, ContainerScanner{}, ContainerDetector{})
 	vulns := containerFixture(t)
 	rules := []matcher.Rules{Matcher{}, ContainerMatcher{}}
 	mx := matcher.NewIndex(context.Background(), rules, vulns, "test")

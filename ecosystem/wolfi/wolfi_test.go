@@ -18,6 +18,7 @@ import (
 
 	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/ecosystem/alpine"
+	"github.com/loupe-dev/loupe/internal/indextest"
 	"github.com/loupe-dev/loupe/internal/layertest"
 	"github.com/loupe-dev/loupe/matcher"
 	"github.com/loupe-dev/loupe/updater"
@@ -27,7 +28,7 @@ import (
 // with an apk database, indexes it with the Alpine and Wolfi scanners, and
 // compares the report's distribution with the expected one.
 func TestDistributionLayers(t *testing.T) {
-	ix := newIndexer(t, alpine.PackageScanner{}, alpine.DistributionScanner{}, DistributionScanner{})
+	ix := indextest.NewIndexer(t, alpine.PackageScanner{}, alpine.DistributionScanner{}, DistributionScanner{})
 	dirs, _ := filepath.Glob("testdata/dist/*")
 	if len(dirs) == 0 {
 		t.Fatal("no fixtures")
@@ -39,11 +40,11 @@ func TestDistributionLayers(t *testing.T) {
 			if err := json.Unmarshal(mustRead(t, filepath.Join(dir, "want.json")), &want); err != nil {
 				t.Fatal(err)
 			}
-			entries := append(dirEntries(t, dir), installed)
+			entries := append(indextest.DirEntries(t, dir), installed)
 			if strings.HasSuffix(dir, "-usrlib") {
 				entries = append(entries, layertest.Symlink("etc/os-release", "../usr/lib/os-release"))
 			}
-			r := index(t, ix, layer(t, entries...))
+			r := indextest.Index(t, ix, indextest.Layer(t, entries...))
 			if len(r.Distributions) != 1 || len(r.Packages) == 0 {
 				t.Fatalf("report: %d distributions, %d packages", len(r.Distributions), len(r.Packages))
 			}
@@ -206,13 +207,13 @@ func matches(vr *loupe.VulnerabilityReport) map[string][]string {
 // data on the same packages, in one index.
 func TestMatchImages(t *testing.T) {
 	ctx := context.Background()
-	ix := newIndexer(t, alpine.PackageScanner{}, alpine.DistributionScanner{}, DistributionScanner{})
+	ix := indextest.NewIndexer(t, alpine.PackageScanner{}, alpine.DistributionScanner{}, DistributionScanner{})
 	installed := layertest.File(alpine.InstalledPath, string(mustRead(t, "testdata/installed")))
-	wolfiImage := index(t, ix, layer(t, append(dirEntries(t, "testdata/dist/wolfi"), installed)...))
+	wolfiImage := indextest.Index(t, ix, indextest.Layer(t, append(indextest.DirEntries(t, "testdata/dist/wolfi"), installed)...))
 	// A Chainguard image on merged /usr: the database under usr/lib.
-	cgImage := index(t, ix,
-		layer(t, append(dirEntries(t, "testdata/dist/chainguard"), layertest.Symlink("lib", "usr/lib"))...),
-		layer(t, layertest.File("usr/lib/apk/db/installed", string(mustRead(t, "testdata/installed")))),
+	cgImage := indextest.Index(t, ix,
+		indextest.Layer(t, append(indextest.DirEntries(t, "testdata/dist/chainguard"), layertest.Symlink("lib", "usr/lib"))...),
+		indextest.Layer(t, layertest.File("usr/lib/apk/db/installed", string(mustRead(t, "testdata/installed")))),
 	)
 
 	vulns := append(feed(t, WolfiSet(), "testdata/wolfi-security.json"), feed(t, ChainguardSet(), "testdata/chainguard-security.json")...)
@@ -354,3 +355,7 @@ func mustRead(t *testing.T, name string) []byte {
 	}
 	return b
 }
+
+// realDataDir is the shared real data, ../shared/data from the project
+// root; tests that read it skip when it is absent.
+const realDataDir = "../../../shared/data"

@@ -11,48 +11,27 @@ import (
 	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/ecosystem/rpm"
 	"github.com/loupe-dev/loupe/indexer"
+	"github.com/loupe-dev/loupe/internal/indextest"
 	"github.com/loupe-dev/loupe/internal/layertest"
 	"github.com/loupe-dev/loupe/matcher"
-	"github.com/loupe-dev/loupe/store/sqlite"
 )
 
 // NewIndexer returns a real indexer, over an SQLite store, with the rpm
 // package scanner and the given scanners.
 func NewIndexer(t testing.TB, scanners ...indexer.Scanner) *indexer.Indexer {
 	t.Helper()
-	store, err := sqlite.OpenIndexer(context.Background(), filepath.Join(t.TempDir(), "indexer.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	ix, err := indexer.New(indexer.Options{
-		Scanners: append([]indexer.Scanner{rpm.PackageScanner{}}, scanners...),
-		Store:    store,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ix
+	return indextest.NewIndexer(t, append([]indexer.Scanner{rpm.PackageScanner{}}, scanners...)...)
 }
 
-// Index writes each layer as a gzipped tarball and indexes the image they
-// make, base layer first.
+// Index indexes the image the layers make, base layer first (see package
+// indextest).
 func Index(t testing.TB, ix *indexer.Indexer, layers ...[]layertest.Entry) *loupe.IndexReport {
 	t.Helper()
-	m := &loupe.Manifest{}
-	var all []byte
-	dir := t.TempDir()
-	for i, l := range layers {
-		blob := layertest.Gzip(layertest.Tar(l...))
-		p := filepath.Join(dir, "layer"+strconv.Itoa(i))
-		if err := os.WriteFile(p, blob, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		m.Layers = append(m.Layers, &loupe.Layer{Hash: loupe.MustParseDigest(layertest.Digest(blob)), URI: "file://" + p})
-		all = append(all, blob...)
+	var ls []*loupe.Layer
+	for _, l := range layers {
+		ls = append(ls, indextest.Layer(t, l...))
 	}
-	m.Hash = loupe.MustParseDigest(layertest.Digest(all))
-	ir, err := ix.Index(context.Background(), m)
+	ir, err := indextest.Image(t, ix, ls...)
 	if err != nil {
 		t.Fatal(err)
 	}

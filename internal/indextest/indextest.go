@@ -1,4 +1,4 @@
-package wolfi
+package indextest
 
 import (
 	"context"
@@ -14,12 +14,9 @@ import (
 	"github.com/loupe-dev/loupe/store/sqlite"
 )
 
-// realDataDir is the shared real data, ../shared/data from the project
-// root; tests that read it skip when it is absent.
-const realDataDir = "../../../shared/data"
-
-// newIndexer returns an indexer running scanners on an SQLite store.
-func newIndexer(t *testing.T, scanners ...indexer.Scanner) *indexer.Indexer {
+// NewIndexer returns an indexer running scanners over an SQLite store
+// that the test's end closes.
+func NewIndexer(t testing.TB, scanners ...indexer.Scanner) *indexer.Indexer {
 	t.Helper()
 	store, err := sqlite.OpenIndexer(context.Background(), filepath.Join(t.TempDir(), "indexer.db"))
 	if err != nil {
@@ -33,28 +30,41 @@ func newIndexer(t *testing.T, scanners ...indexer.Scanner) *indexer.Indexer {
 	return ix
 }
 
-// layer writes a gzipped tar of entries to a file and returns it as a
-// layer with a file:// URI.
-func layer(t *testing.T, entries ...layertest.Entry) *loupe.Layer {
+// BlobLayer writes blob, a layer as it would be served (compressed or
+// not, well formed or not), to a file and returns it as a layer with a
+// file:// URI.
+func BlobLayer(t testing.TB, blob []byte) *loupe.Layer {
 	t.Helper()
-	blob := layertest.Gzip(layertest.Tar(entries...))
 	d := layertest.Digest(blob)
-	p := filepath.Join(t.TempDir(), strings.TrimPrefix(d, "sha256:")+".tar.gz")
+	p := filepath.Join(t.TempDir(), strings.TrimPrefix(d, "sha256:")+".layer")
 	if err := os.WriteFile(p, blob, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return &loupe.Layer{Hash: loupe.MustParseDigest(d), URI: "file://" + p}
 }
 
-// index indexes an image made of layers, base first.
-func index(t *testing.T, ix *indexer.Indexer, layers ...*loupe.Layer) *loupe.IndexReport {
+// Layer is BlobLayer of a gzipped tar of entries.
+func Layer(t testing.TB, entries ...layertest.Entry) *loupe.Layer {
+	t.Helper()
+	return BlobLayer(t, layertest.Gzip(layertest.Tar(entries...)))
+}
+
+// Image indexes the image made of layers, base first; its manifest digest
+// derives from theirs.
+func Image(t testing.TB, ix *indexer.Indexer, layers ...*loupe.Layer) (*loupe.IndexReport, error) {
 	t.Helper()
 	var name strings.Builder
 	for _, l := range layers {
 		name.WriteString(l.Hash.String())
 	}
 	m := &loupe.Manifest{Hash: loupe.MustParseDigest(layertest.Digest([]byte(name.String()))), Layers: layers}
-	r, err := ix.Index(context.Background(), m)
+	return ix.Index(context.Background(), m)
+}
+
+// Index is Image for an image that must index successfully.
+func Index(t testing.TB, ix *indexer.Indexer, layers ...*loupe.Layer) *loupe.IndexReport {
+	t.Helper()
+	r, err := Image(t, ix, layers...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,9 +74,9 @@ func index(t *testing.T, ix *indexer.Indexer, layers ...*loupe.Layer) *loupe.Ind
 	return r
 }
 
-// dirEntries returns the files under dir as layer entries, named relative
+// DirEntries returns the files under dir as layer entries, named relative
 // to dir.
-func dirEntries(t *testing.T, dir string) []layertest.Entry {
+func DirEntries(t testing.TB, dir string) []layertest.Entry {
 	t.Helper()
 	var out []layertest.Entry
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
