@@ -1,12 +1,9 @@
 package ubuntu
 
 import (
-	"errors"
-	"strings"
-
 	"github.com/loupe-dev/loupe"
+	"github.com/loupe-dev/loupe/ecosystem/debian"
 	"github.com/loupe-dev/loupe/matcher"
-	"github.com/loupe-dev/loupe/version"
 )
 
 // Matcher holds Ubuntu's matching rules. Ubuntu's data speaks in source
@@ -32,73 +29,23 @@ func isUbuntu(d *loupe.Distribution) bool {
 	return d != nil && (d.DID == "ubuntu" || d.Name == "Ubuntu")
 }
 
+// rules are Ubuntu's debian.SourceRules: keyed by codename.
+var rules = debian.SourceRules{Namespace: func(d *loupe.Distribution) string {
+	if !isUbuntu(d) {
+		return ""
+	}
+	return namespace(d.VersionID, d.VersionCodeName)
+}}
+
 // VulnerabilityKey implements matcher.Rules.
 func (Matcher) VulnerabilityKey(v *loupe.Vulnerability) (matcher.Key, bool) {
-	if !isUbuntu(v.Dist) || v.Package == nil || v.Package.Name == "" {
-		return matcher.Key{}, false
-	}
-	ns := namespace(v.Dist.VersionID, v.Dist.VersionCodeName)
-	if ns == "" {
-		return matcher.Key{}, false
-	}
-	return matcher.Key{Namespace: ns, Name: v.Package.Name, Source: v.Package.Kind == loupe.SourcePackage}, true
+	return rules.VulnerabilityKey(v)
 }
 
 // RecordKeys implements matcher.Rules.
 func (Matcher) RecordKeys(dst []matcher.Key, r *loupe.IndexRecord) []matcher.Key {
-	if !isUbuntu(r.Distribution) || r.Package == nil {
-		return dst
-	}
-	ns := namespace(r.Distribution.VersionID, r.Distribution.VersionCodeName)
-	if ns == "" {
-		return dst
-	}
-	dst = append(dst, matcher.Key{Namespace: ns, Name: r.Package.Name})
-	src := r.Package.Name // a package with no Source field is its own source
-	if r.Package.Source != nil && r.Package.Source.Name != "" {
-		src = r.Package.Source.Name
-	}
-	return append(dst, matcher.Key{Namespace: ns, Name: src, Source: true})
+	return rules.RecordKeys(dst, r)
 }
-
-var errNotAffected = errors.New("fixed in version 0: not affected")
 
 // Prepare implements matcher.Rules.
-func (Matcher) Prepare(v *loupe.Vulnerability) (matcher.Constraint, error) {
-	fixed := strings.TrimSpace(v.FixedInVersion)
-	switch fixed {
-	case "":
-		return unfixed{}, nil
-	case "0":
-		return nil, errNotAffected
-	}
-	f, err := version.ParseDpkg(fixed)
-	if err != nil {
-		return nil, err
-	}
-	return fixedIn{f}, nil
-}
-
-// unfixed affects every version.
-type unfixed struct{}
-
-func (unfixed) Affects(*loupe.IndexRecord, bool) bool { return true }
-
-// fixedIn affects versions before the fix. Found through the source
-// package, the installed source version is compared: Ubuntu's fixed
-// versions are source versions, and a binary's own version may differ
-// (an epoch, or a separately versioned binary such as gcc from
-// gcc-defaults).
-type fixedIn struct{ fixed version.Dpkg }
-
-func (c fixedIn) Affects(r *loupe.IndexRecord, bySource bool) bool {
-	installed := r.Package.Version
-	if bySource && r.Package.Source != nil && r.Package.Source.Version != "" {
-		installed = r.Package.Source.Version
-	}
-	v, err := version.ParseDpkg(installed)
-	if err != nil {
-		return false
-	}
-	return v.Compare(c.fixed) < 0
-}
+func (Matcher) Prepare(v *loupe.Vulnerability) (matcher.Constraint, error) { return rules.Prepare(v) }
