@@ -68,19 +68,7 @@ func ParseDpkg(s string) (Dpkg, error) {
 }
 
 // String returns the canonical form: the epoch is omitted when zero.
-func (v Dpkg) String() string {
-	var b strings.Builder
-	if v.Epoch != 0 {
-		b.WriteString(strconv.FormatUint(v.Epoch, 10))
-		b.WriteByte(':')
-	}
-	b.WriteString(v.Upstream)
-	if v.Revision != "" {
-		b.WriteByte('-')
-		b.WriteString(v.Revision)
-	}
-	return b.String()
-}
+func (v Dpkg) String() string { return formatEVR(v.Epoch, v.Upstream, v.Revision) }
 
 // Compare returns -1, 0 or +1 as v sorts before, equal to or after o.
 func (v Dpkg) Compare(o Dpkg) int {
@@ -183,4 +171,20 @@ func sign(n int) int {
 		return 1
 	}
 	return 0
+}
+
+// formatEVR writes epoch:version-release as dpkg and rpm both do, the
+// epoch left out when zero and the release when empty.
+func formatEVR(epoch uint64, version, release string) string {
+	var b strings.Builder
+	if epoch != 0 {
+		b.WriteString(strconv.FormatUint(epoch, 10))
+		b.WriteByte(':')
+	}
+	b.WriteString(version)
+	if release != "" {
+		b.WriteByte('-')
+		b.WriteString(release)
+	}
+	return b.String()
 }

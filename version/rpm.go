@@ -74,19 +74,7 @@ func ParseRPM(s string) (RPM, error) {
 }
 
 // String returns the canonical form: the epoch is omitted when zero.
-func (v RPM) String() string {
-	var b strings.Builder
-	if v.Epoch != 0 {
-		b.WriteString(strconv.FormatUint(v.Epoch, 10))
-		b.WriteByte(':')
-	}
-	b.WriteString(v.Version)
-	if v.Release != "" {
-		b.WriteByte('-')
-		b.WriteString(v.Release)
-	}
-	return b.String()
-}
+func (v RPM) String() string { return formatEVR(v.Epoch, v.Version, v.Release) }
 
 // Compare returns -1, 0 or +1 as v sorts before, equal to or after o.
 func (v RPM) Compare(o RPM) int {
