@@ -9,20 +9,21 @@ import (
 // Want costs a map look-up for the common cases:
 //
 //   - "etc/os-release": that exact name;
-//   - "var/lib/dpkg/status.d/*": the direct children of a directory;
+//   - "var/lib/dpkg/status.d/*", "root/buildinfo/Dockerfile-*": names in
+//     one directory, the last element matched against the pattern's;
 //   - "**/*.jar": any name whose last element matches the pattern after
 //     "**/", at any depth;
 //   - anything else: a path.Match pattern over the whole name.
 type Patterns struct {
-	exact    map[string]bool
-	children map[string]bool
-	base     []string
-	globs    []string
+	exact map[string]bool
+	inDir map[string][]string // directory: patterns of the last element
+	base  []string
+	globs []string
 }
 
 // NewPatterns compiles patterns. A malformed pattern never matches.
 func NewPatterns(patterns ...string) *Patterns {
-	p := &Patterns{exact: make(map[string]bool), children: make(map[string]bool)}
+	p := &Patterns{exact: make(map[string]bool), inDir: make(map[string][]string)}
 	for _, pat := range patterns {
 		p.Add(pat)
 	}
@@ -32,13 +33,15 @@ func NewPatterns(patterns ...string) *Patterns {
 // Add adds one pattern.
 func (p *Patterns) Add(pat string) {
 	pat = strings.TrimPrefix(pat, "/")
+	dir, elem := path.Split(pat)
 	switch {
 	case strings.HasPrefix(pat, "**/"):
 		p.base = append(p.base, pat[3:])
 	case !strings.ContainsAny(pat, `*?[\`):
 		p.exact[path.Clean(pat)] = true
-	case strings.HasSuffix(pat, "/*") && !strings.ContainsAny(pat[:len(pat)-2], `*?[\`):
-		p.children[path.Clean(pat[:len(pat)-2])] = true
+	case dir != "" && !strings.ContainsAny(dir, `*?[\`):
+		d := path.Clean(dir)
+		p.inDir[d] = append(p.inDir[d], elem)
 	default:
 		p.globs = append(p.globs, pat)
 	}
@@ -50,15 +53,20 @@ func (p *Patterns) Want(name string) bool {
 		return true
 	}
 	i := strings.LastIndexByte(name, '/')
-	if len(p.children) != 0 && i > 0 && p.children[name[:i]] {
-		return true
-	}
-	if len(p.base) != 0 {
-		base := name[i+1:]
-		for _, b := range p.base {
-			if ok, _ := path.Match(b, base); ok {
+	base := name[i+1:]
+	if i > 0 {
+		for _, e := range p.inDir[name[:i]] {
+			if e == "*" {
 				return true
 			}
+			if ok, _ := path.Match(e, base); ok {
+				return true
+			}
+		}
+	}
+	for _, b := range p.base {
+		if ok, _ := path.Match(b, base); ok {
+			return true
 		}
 	}
 	for _, g := range p.globs {

@@ -260,7 +260,8 @@ func TestCancel(t *testing.T) {
 }
 
 func TestPatterns(t *testing.T) {
-	p := NewPatterns("/etc/os-release", "var/lib/dpkg/status.d/*", "**/*.jar", "usr/lib/python*/site-packages/*.dist-info/METADATA")
+	p := NewPatterns("/etc/os-release", "var/lib/dpkg/status.d/*", "**/*.jar", "usr/lib/python*/site-packages/*.dist-info/METADATA",
+		"root/buildinfo/Dockerfile-*")
 	for name, want := range map[string]bool{
 		"etc/os-release":             true,
 		"etc/os-release.bak":         false,
@@ -271,6 +272,9 @@ func TestPatterns(t *testing.T) {
 		"x.jar":                      true,
 		"opt/app/lib/x.jar.sha1":     false,
 		"usr/lib/python3.11/site-packages/requests-2.28.1.dist-info/METADATA": true,
+		"root/buildinfo/Dockerfile-ubi9-9.4-1123":                             true,
+		"root/buildinfo/Dockerfile":                                           false,
+		"root/buildinfo/old/Dockerfile-ubi9-9.4-1123":                         false,
 	} {
 		if got := p.Want(name); got != want {
 			t.Errorf("Want(%q) = %v, want %v", name, got, want)
