@@ -47,13 +47,13 @@ func (DistributionScanner) Kind() string { return indexer.DistributionKind }
 
 // Patterns implements indexer.Scanner.
 func (DistributionScanner) Patterns() []string {
-	return []string{osrelease.EtcPath, osrelease.UsrLibPath, issuePath, alpineReleasePath}
+	return osrelease.Patterns(issuePath, alpineReleasePath)
 }
 
 // Scan implements indexer.Scanner.
 func (DistributionScanner) Scan(_ context.Context, fsys fs.FS) (*indexer.Findings, error) {
 	var d *loupe.Distribution
-	if kv, found := readOSRelease(fsys); found {
+	if kv, found := osrelease.Read(fsys); found {
 		d = fromOSRelease(kv)
 	} else {
 		d = fromIssue(fsys)
@@ -65,17 +65,6 @@ func (DistributionScanner) Scan(_ context.Context, fsys fs.FS) (*indexer.Finding
 		return &indexer.Findings{}, nil
 	}
 	return &indexer.Findings{Distributions: []*loupe.Distribution{d}}, nil
-}
-
-// readOSRelease reads etc/os-release, or usr/lib/os-release when the
-// former is absent or unreadable.
-func readOSRelease(fsys fs.FS) (map[string]string, bool) {
-	for _, p := range []string{osrelease.EtcPath, osrelease.UsrLibPath} {
-		if b, err := fs.ReadFile(fsys, p); err == nil {
-			return osrelease.Parse(b), true
-		}
-	}
-	return nil, false
 }
 
 // Distribution returns the Distribution Clair's scanner reports for an

@@ -9,6 +9,7 @@ import (
 	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/ecosystem/rpmfeeds"
 	"github.com/loupe-dev/loupe/indexer"
+	"github.com/loupe-dev/loupe/internal/osrelease"
 )
 
 // ID is Amazon Linux's os-release ID, its distributions' DID.
@@ -93,13 +94,13 @@ func (DistributionScanner) Kind() string { return indexer.DistributionKind }
 
 // Patterns implements indexer.Scanner.
 func (DistributionScanner) Patterns() []string {
-	return append(append([]string{}, rpmfeeds.ReleasePaths...), systemReleasePath, al2023ReleasePath)
+	return osrelease.Patterns(systemReleasePath, al2023ReleasePath)
 }
 
 // Scan implements indexer.Scanner.
 func (DistributionScanner) Scan(_ context.Context, fsys fs.FS) (*indexer.Findings, error) {
 	var r Release
-	if kv, ok := rpmfeeds.ReadOSRelease(fsys); ok {
+	if kv, ok := osrelease.Read(fsys); ok {
 		r = fromOSRelease(kv)
 	} else {
 		for _, p := range []string{systemReleasePath, al2023ReleasePath} {

@@ -38,18 +38,18 @@ func (DistributionScanner) Kind() string { return indexer.DistributionKind }
 
 // Patterns implements indexer.Scanner.
 func (DistributionScanner) Patterns() []string {
-	return []string{osrelease.EtcPath, osrelease.UsrLibPath, debianVersionPath, lsbReleasePath}
+	return osrelease.Patterns(debianVersionPath, lsbReleasePath)
 }
 
 var parenWord = regexp.MustCompile(`\(([A-Za-z]+)\)`)
 
 // Scan implements indexer.Scanner.
 func (DistributionScanner) Scan(ctx context.Context, fsys fs.FS) (*indexer.Findings, error) {
-	kv, found, err := ReadOSRelease(fsys)
-	if err != nil {
-		return nil, fmt.Errorf("debian: %w", err)
-	}
-	var d *loupe.Distribution
+	kv, found := osrelease.Read(fsys)
+	var (
+		d   *loupe.Distribution
+		err error
+	)
 	switch {
 	case found && strings.EqualFold(kv["ID"], "debian"):
 		d = fromOSRelease(kv)
@@ -63,18 +63,6 @@ func (DistributionScanner) Scan(ctx context.Context, fsys fs.FS) (*indexer.Findi
 		return &indexer.Findings{}, nil
 	}
 	return &indexer.Findings{Distributions: []*loupe.Distribution{d}}, nil
-}
-
-// ReadOSRelease reads etc/os-release, or usr/lib/os-release when the
-// former is absent or unreadable (a directory, a link to nowhere). found is
-// false when neither can be read.
-func ReadOSRelease(fsys fs.FS) (kv map[string]string, found bool, err error) {
-	for _, p := range []string{osrelease.EtcPath, osrelease.UsrLibPath} {
-		if b, err := fs.ReadFile(fsys, p); err == nil {
-			return osrelease.Parse(b), true, nil
-		}
-	}
-	return nil, false, nil
 }
 
 func fromOSRelease(kv map[string]string) *loupe.Distribution {

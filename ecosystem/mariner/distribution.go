@@ -69,7 +69,7 @@ func (DistributionScanner) Kind() string { return indexer.DistributionKind }
 
 // Patterns implements indexer.Scanner.
 func (DistributionScanner) Patterns() []string {
-	return []string{osrelease.EtcPath, osrelease.UsrLibPath, marinerReleasePath, azureLinuxReleasePath}
+	return osrelease.Patterns(marinerReleasePath, azureLinuxReleasePath)
 }
 
 var releaseLine = regexp.MustCompile(`^(CBL-Mariner|Microsoft Azure Linux) (\d+\.\d+)`)
@@ -77,7 +77,7 @@ var releaseLine = regexp.MustCompile(`^(CBL-Mariner|Microsoft Azure Linux) (\d+\
 // Scan implements indexer.Scanner.
 func (DistributionScanner) Scan(_ context.Context, fsys fs.FS) (*indexer.Findings, error) {
 	var d *loupe.Distribution
-	if kv, ok := readOSRelease(fsys); ok {
+	if kv, ok := osrelease.Read(fsys); ok {
 		d = fromOSRelease(kv)
 	} else {
 		for _, p := range []string{azureLinuxReleasePath, marinerReleasePath} {
@@ -99,15 +99,6 @@ func (DistributionScanner) Scan(_ context.Context, fsys fs.FS) (*indexer.Finding
 		return &indexer.Findings{}, nil
 	}
 	return &indexer.Findings{Distributions: []*loupe.Distribution{d}}, nil
-}
-
-func readOSRelease(fsys fs.FS) (map[string]string, bool) {
-	for _, p := range []string{osrelease.EtcPath, osrelease.UsrLibPath} {
-		if b, err := fs.ReadFile(fsys, p); err == nil {
-			return osrelease.Parse(b), true
-		}
-	}
-	return nil, false
 }
 
 func fromOSRelease(kv map[string]string) *loupe.Distribution {

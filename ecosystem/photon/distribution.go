@@ -49,7 +49,7 @@ func (DistributionScanner) Kind() string { return indexer.DistributionKind }
 
 // Patterns implements indexer.Scanner.
 func (DistributionScanner) Patterns() []string {
-	return []string{osrelease.EtcPath, osrelease.UsrLibPath, photonReleasePath}
+	return osrelease.Patterns(photonReleasePath)
 }
 
 var releaseLine = regexp.MustCompile(`^VMware Photon(?: OS| Linux)?(?:/Linux)? (\d+)(?:\.\d+)?\b`)
@@ -57,7 +57,7 @@ var releaseLine = regexp.MustCompile(`^VMware Photon(?: OS| Linux)?(?:/Linux)? (
 // Scan implements indexer.Scanner.
 func (DistributionScanner) Scan(_ context.Context, fsys fs.FS) (*indexer.Findings, error) {
 	var d *loupe.Distribution
-	if kv, ok := readOSRelease(fsys); ok {
+	if kv, ok := osrelease.Read(fsys); ok {
 		id := strings.ToLower(kv["ID"])
 		if id == did || (id == "" && (kv["NAME"] == name || kv["NAME"] == "VMware Photon")) {
 			if r := release(kv["VERSION_ID"]); r != "" {
@@ -75,15 +75,6 @@ func (DistributionScanner) Scan(_ context.Context, fsys fs.FS) (*indexer.Finding
 		return &indexer.Findings{}, nil
 	}
 	return &indexer.Findings{Distributions: []*loupe.Distribution{d}}, nil
-}
-
-func readOSRelease(fsys fs.FS) (map[string]string, bool) {
-	for _, p := range []string{osrelease.EtcPath, osrelease.UsrLibPath} {
-		if b, err := fs.ReadFile(fsys, p); err == nil {
-			return osrelease.Parse(b), true
-		}
-	}
-	return nil, false
 }
 
 // release returns the release of a version: its major number and ".0"

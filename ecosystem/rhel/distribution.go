@@ -19,7 +19,7 @@ const (
 	centosReleasePath = "etc/centos-release"
 )
 
-var distributionPatterns = []string{osrelease.EtcPath, osrelease.UsrLibPath, redhatReleasePath, centosReleasePath}
+var distributionPatterns = osrelease.Patterns(redhatReleasePath, centosReleasePath)
 
 // releaseText matches RHEL's name and major version in os-release values
 // and release files ("Red Hat Enterprise Linux 9.4 (Plow)", "Red Hat
@@ -69,7 +69,7 @@ func (DistributionScanner) Patterns() []string { return distributionPatterns }
 // Scan implements indexer.Scanner.
 func (DistributionScanner) Scan(_ context.Context, fsys fs.FS) (*indexer.Findings, error) {
 	var d *loupe.Distribution
-	if kv, ok := readOSRelease(fsys); ok {
+	if kv, ok := osrelease.Read(fsys); ok {
 		d = rhelFromOSRelease(kv)
 	} else if b, err := fs.ReadFile(fsys, redhatReleasePath); err == nil {
 		if m := releaseText.FindSubmatch(b); m != nil {
@@ -80,17 +80,6 @@ func (DistributionScanner) Scan(_ context.Context, fsys fs.FS) (*indexer.Finding
 		return &indexer.Findings{}, nil
 	}
 	return &indexer.Findings{Distributions: []*loupe.Distribution{d}}, nil
-}
-
-// readOSRelease reads etc/os-release, or usr/lib/os-release when the
-// former is absent or unreadable.
-func readOSRelease(fsys fs.FS) (map[string]string, bool) {
-	for _, p := range []string{osrelease.EtcPath, osrelease.UsrLibPath} {
-		if b, err := fs.ReadFile(fsys, p); err == nil {
-			return osrelease.Parse(b), true
-		}
-	}
-	return nil, false
 }
 
 func rhelFromOSRelease(kv map[string]string) *loupe.Distribution {
@@ -161,7 +150,7 @@ var centosReleaseText = regexp.MustCompile(`^CentOS (Linux |Stream )?release (\d
 // Scan implements indexer.Scanner.
 func (CentOSScanner) Scan(_ context.Context, fsys fs.FS) (*indexer.Findings, error) {
 	var d *loupe.Distribution
-	if kv, ok := readOSRelease(fsys); ok {
+	if kv, ok := osrelease.Read(fsys); ok {
 		if strings.EqualFold(kv["ID"], "centos") {
 			d = centosFromOSRelease(kv)
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/indexer"
+	"github.com/loupe-dev/loupe/internal/osrelease"
 )
 
 // Distro describes a distribution that is told by its os-release ID or, in
@@ -57,7 +58,7 @@ func (d Distro) Namespace(dist *loupe.Distribution) string {
 
 // Patterns returns the files Detect reads, for indexer.Scanner.Patterns.
 func (d Distro) Patterns() []string {
-	return append(append([]string{}, ReleasePaths...), d.ReleaseFile)
+	return osrelease.Patterns(d.ReleaseFile)
 }
 
 // Detect reports the layer's distribution when it is this one. With an
@@ -67,7 +68,7 @@ func (d Distro) Patterns() []string {
 // and a CPE without the edition os-release's carries.
 func (d Distro) Detect(fsys fs.FS) *indexer.Findings {
 	var found *loupe.Distribution
-	if kv, ok := ReadOSRelease(fsys); ok {
+	if kv, ok := osrelease.Read(fsys); ok {
 		if strings.EqualFold(kv["ID"], d.ID) {
 			found = FromOSRelease(kv, d.Name)
 		}

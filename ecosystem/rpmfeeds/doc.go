@@ -3,7 +3,7 @@
 // in common, so that each distribution's package (rocky, alma, fedora,
 // amazon) keeps only what differs: their matching rules (Matcher),
 // detection by os-release ID or release file (Distro),
-// reading os-release and release files (ReadOSRelease, FromOSRelease,
+// reading os-release and release files (FromOSRelease,
 // ParseReleaseFile), Red Hat-style impact words (NormalizeImpact),
 // module streams named in advisory titles (ModulesOf), OSV advisories of
 // rpm distributions (ParseOSV), JSON feeds read a record at a time

@@ -2,29 +2,12 @@ package rpmfeeds
 
 import (
 	"bytes"
-	"io/fs"
 	"regexp"
 	"strings"
 
 	"github.com/loupe-dev/loupe"
 	"github.com/loupe-dev/loupe/internal/osrelease"
 )
-
-// ReleasePaths are the os-release files a distribution scanner reads, in
-// order of precedence.
-var ReleasePaths = []string{osrelease.EtcPath, osrelease.UsrLibPath}
-
-// ReadOSRelease reads etc/os-release, or usr/lib/os-release when the
-// former is absent or unreadable. found is false when neither can be
-// read.
-func ReadOSRelease(fsys fs.FS) (kv map[string]string, found bool) {
-	for _, p := range ReleasePaths {
-		if b, err := fs.ReadFile(fsys, p); err == nil {
-			return osrelease.Parse(b), true
-		}
-	}
-	return nil, false
-}
 
 // FromOSRelease returns the distribution an os-release describes, its
 // fields as the file gives them: did ID (lower-cased), name NAME,

@@ -95,7 +95,7 @@ func (DistributionScanner) Kind() string { return indexer.DistributionKind }
 
 // Patterns implements indexer.Scanner.
 func (DistributionScanner) Patterns() []string {
-	return []string{osrelease.EtcPath, osrelease.UsrLibPath, suseReleasePath}
+	return osrelease.Patterns(suseReleasePath)
 }
 
 var (
@@ -106,7 +106,7 @@ var (
 // Scan implements indexer.Scanner.
 func (DistributionScanner) Scan(_ context.Context, fsys fs.FS) (*indexer.Findings, error) {
 	var d *loupe.Distribution
-	if kv, ok := readOSRelease(fsys); ok {
+	if kv, ok := osrelease.Read(fsys); ok {
 		d = fromOSRelease(kv)
 	} else if b, err := fs.ReadFile(fsys, suseReleasePath); err == nil {
 		first, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
@@ -120,15 +120,6 @@ func (DistributionScanner) Scan(_ context.Context, fsys fs.FS) (*indexer.Finding
 		return &indexer.Findings{}, nil
 	}
 	return &indexer.Findings{Distributions: []*loupe.Distribution{d}}, nil
-}
-
-func readOSRelease(fsys fs.FS) (map[string]string, bool) {
-	for _, p := range []string{osrelease.EtcPath, osrelease.UsrLibPath} {
-		if b, err := fs.ReadFile(fsys, p); err == nil {
-			return osrelease.Parse(b), true
-		}
-	}
-	return nil, false
 }
 
 func fromOSRelease(kv map[string]string) *loupe.Distribution {

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/loupe-dev/loupe"
-	"github.com/loupe-dev/loupe/ecosystem/debian"
 	"github.com/loupe-dev/loupe/indexer"
 	"github.com/loupe-dev/loupe/internal/osrelease"
 )
@@ -39,15 +38,12 @@ func (DistributionScanner) Kind() string { return indexer.DistributionKind }
 // that etc/os-release, a link to ../usr/lib/os-release in Ubuntu images,
 // resolves.
 func (DistributionScanner) Patterns() []string {
-	return []string{osrelease.EtcPath, osrelease.UsrLibPath, lsbReleasePath}
+	return osrelease.Patterns(lsbReleasePath)
 }
 
 // Scan implements indexer.Scanner.
 func (DistributionScanner) Scan(ctx context.Context, fsys fs.FS) (*indexer.Findings, error) {
-	kv, found, err := debian.ReadOSRelease(fsys)
-	if err != nil {
-		return nil, fmt.Errorf("ubuntu: %w", err)
-	}
+	kv, found := osrelease.Read(fsys)
 	var ver, codename string
 	if found {
 		if !strings.EqualFold(kv["ID"], "ubuntu") {

@@ -43,26 +43,20 @@ func (DistributionScanner) Kind() string { return indexer.DistributionKind }
 
 // Patterns implements indexer.Scanner.
 func (DistributionScanner) Patterns() []string {
-	return []string{osrelease.EtcPath, osrelease.UsrLibPath}
+	return osrelease.Patterns()
 }
 
 // Scan implements indexer.Scanner.
 func (DistributionScanner) Scan(_ context.Context, fsys fs.FS) (*indexer.Findings, error) {
-	for _, p := range []string{osrelease.EtcPath, osrelease.UsrLibPath} {
-		b, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			continue
-		}
-		var d *loupe.Distribution
-		switch osrelease.Parse(b)["ID"] {
-		case wolfiID:
-			d = WolfiDistribution()
-		case chainguardID:
-			d = ChainguardDistribution()
-		default:
-			return &indexer.Findings{}, nil
-		}
-		return &indexer.Findings{Distributions: []*loupe.Distribution{d}}, nil
+	kv, _ := osrelease.Read(fsys)
+	var d *loupe.Distribution
+	switch kv["ID"] {
+	case wolfiID:
+		d = WolfiDistribution()
+	case chainguardID:
+		d = ChainguardDistribution()
+	default:
+		return &indexer.Findings{}, nil
 	}
-	return &indexer.Findings{}, nil
+	return &indexer.Findings{Distributions: []*loupe.Distribution{d}}, nil
 }

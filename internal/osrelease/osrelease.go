@@ -3,6 +3,7 @@ package osrelease
 import (
 	"bufio"
 	"bytes"
+	"io/fs"
 	"strings"
 )
 
@@ -87,4 +88,22 @@ func unquote(v string) string {
 		}
 	}
 	return b.String()
+}
+
+// Read reads and parses etc/os-release, or usr/lib/os-release when the
+// former is absent or unreadable (a directory, a link to nowhere). found
+// is false when neither can be read.
+func Read(fsys fs.FS) (kv map[string]string, found bool) {
+	for _, p := range [...]string{EtcPath, UsrLibPath} {
+		if b, err := fs.ReadFile(fsys, p); err == nil {
+			return Parse(b), true
+		}
+	}
+	return nil, false
+}
+
+// Patterns returns the os-release paths and then more, for a scanner's
+// indexer.Scanner.Patterns.
+func Patterns(more ...string) []string {
+	return append([]string{EtcPath, UsrLibPath}, more...)
 }

@@ -1,7 +1,9 @@
 package osrelease
 
 import (
+	"io/fs"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -69,4 +71,14 @@ func FuzzParse(f *testing.F) {
 		}
 		FormatCPE(string(b))
 	})
+}
+
+func TestRead(t *testing.T) {
+	if _, ok := Read(fstest.MapFS{}); ok {
+		t.Error("Read found a file in an empty FS")
+	}
+	kv, ok := Read(fstest.MapFS{"usr/lib/os-release": {Data: []byte("ID=x\n")}, "etc/os-release": {Mode: fs.ModeDir}})
+	if !ok || kv["ID"] != "x" {
+		t.Errorf("Read = %v, %v; want usr/lib/os-release's when etc/os-release is unreadable", kv, ok)
+	}
 }
